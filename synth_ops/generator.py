@@ -70,22 +70,22 @@ class Generator:
         while done < rows or (rows == 0 and index == 0):
             count = min(chunk_rows, rows - done)
             chunk_seed = int(np.random.SeedSequence([base_seed, index]).generate_state(1)[0])
-            yield self._sample_chunk(count, chunk_seed, key_seed=base_seed, offset=done)
+            yield self._sample_chunk(count, chunk_seed, key_seed=base_seed, offset=done, total=rows)
             done += count
             index += 1
             if rows == 0:
                 break
 
-    def _sample_chunk(self, count: int, seed: int, *, key_seed: int, offset: int) -> pd.DataFrame:
+    def _sample_chunk(self, count: int, seed: int, *, key_seed: int, offset: int, total: int) -> pd.DataFrame:
         modeled = [spec.name for spec in self.columns if spec.modeled]
         if count and modeled:
             seed_everything(seed)
             model_rows = self.model.sample(count, seed=seed)
         else:
             model_rows = pd.DataFrame(index=range(count), columns=modeled)
-        return self.restore(model_rows, seed=seed, key_seed=key_seed, offset=offset)
+        return self.restore(model_rows, seed=seed, key_seed=key_seed, offset=offset, total=total)
 
-    def restore(self, model_rows: pd.DataFrame, *, seed: int, key_seed: int | None = None, offset: int = 0) -> pd.DataFrame:
+    def restore(self, model_rows: pd.DataFrame, *, seed: int, key_seed: int | None = None, offset: int = 0, total: int | None = None) -> pd.DataFrame:
         """Turn model output into source-shaped rows: add regenerated columns, fix dtypes.
 
         ``offset`` is the number of rows already produced with ``key_seed``, so
@@ -99,7 +99,10 @@ class Generator:
             if spec.modeled:
                 output[spec.name] = restore_dtype(model_rows[spec.name], spec)
             elif spec.kind == "key":
-                values = generate_keys(spec.key_format, count, seed=key_seed, offset=offset)
+                try:
+                    values = generate_keys(spec.key_format, count, seed=key_seed, offset=offset, total=total)
+                except ValueError as error:
+                    raise SynthOpsError(f"cannot generate unique keys for column {spec.name!r}: {error}; request fewer rows") from None
                 output[spec.name] = values.astype(spec.dtype) if spec.dtype in ("int64", "Int64") else values
             elif spec.kind == "pii":
                 output[spec.name] = generate_pii(spec.pii_provider, count, seed + position)

@@ -181,7 +181,12 @@ def _index_members(members: list[tarfile.TarInfo], path: Path) -> dict[str, tarf
                 "plain file names, so the bundle was not written by export_bundle"
             )
         if not member.isreg():
-            kind = "link" if member.issym() or member.islnk() else "folder" if member.isdir() else "special file"
+            if member.issym() or member.islnk():
+                kind = "link"
+            elif member.isdir():
+                kind = "folder"
+            else:
+                kind = "special file"
             raise VerificationError(
                 f"bundle {path} has member {name!r}, which is a {kind}: bundles contain only "
                 "regular files"

@@ -13,6 +13,7 @@ Version ids are ``v1``, ``v2``, ... and sort by their number.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from synth_ops import storage
 from synth_ops.errors import RegistryError
@@ -33,17 +34,17 @@ def is_valid_name(name: object) -> bool:
     return isinstance(name, str) and _NAME_PATTERN.fullmatch(name) is not None
 
 
-def check_dataset_name(dataset: object) -> str:
+def check_dataset_name(dataset: str) -> str:
     """Return ``dataset`` or raise ``RegistryError`` when it is not a valid name."""
     if not is_valid_name(dataset):
         raise RegistryError(
             f"invalid dataset name {dataset!r}: use up to 128 letters, digits, '.', '_' "
             "or '-', starting with a letter or digit"
         )
-    return dataset  # type: ignore[return-value]
+    return dataset
 
 
-def check_file_name(name: object) -> str:
+def check_file_name(name: str) -> str:
     """Return ``name`` or raise ``RegistryError`` when it cannot be a version file."""
     if not is_valid_name(name):
         raise RegistryError(
@@ -55,7 +56,7 @@ def check_file_name(name: object) -> str:
             f"file name {name!r} is reserved for the manifest that the registry writes: "
             "rename the file"
         )
-    return name  # type: ignore[return-value]
+    return name
 
 
 def version_number(version: object) -> int | None:
@@ -66,18 +67,18 @@ def version_number(version: object) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def check_version(version: object) -> str:
+def check_version(version: str) -> str:
     """Return ``version`` or raise ``RegistryError`` when it is not ``v<N>``."""
     if version_number(version) is None:
         raise RegistryError(f"invalid version {version!r}: use v1, v2, ...")
-    return version  # type: ignore[return-value]
+    return version
 
 
 def format_version(number: int) -> str:
     return f"v{number}"
 
 
-def sort_versions(versions: object) -> list[str]:
+def sort_versions(versions: Iterable[str]) -> list[str]:
     """Sort version ids by number, so ``v10`` comes after ``v9``."""
     return sorted(versions, key=lambda version: version_number(version) or 0)
 

@@ -34,7 +34,7 @@ def load_generator(
     base_url = version_url(registry_url, dataset, version)
     if entry is None:
         raise RegistryError(
-            f"version {base_url} has no {GENERATOR_NAME}: it holds "
+            f"version {base_url} has no {GENERATOR_NAME}, only "
             f"{', '.join(sorted(manifest['files']))}. Pick a version registered with a generator"
         )
 

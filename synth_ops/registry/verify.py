@@ -26,8 +26,9 @@ def verify_version(registry_url: str, dataset: str, version: str) -> dict[str, A
 
     Raises ``VerificationError`` naming the file when a listed file is missing,
     a file is present but not listed, or a file's size or SHA-256 differs. A
-    version without ``manifest.json`` is incomplete and raises too. The
-    signature is checked as described in ``check_signature``.
+    version without ``manifest.json`` is incomplete and raises too. When
+    ``SYNTH_OPS_SIGNING_KEY`` is set, an unsigned or wrongly signed manifest
+    raises. Without a key, a signature is not checked, and a WARNING is logged.
     """
     manifest, _manifest_bytes = read_verified_manifest(registry_url, dataset, version)
     return manifest
@@ -50,8 +51,8 @@ def read_verified_manifest(
     present = folders[version]
     if MANIFEST_NAME not in present:
         raise VerificationError(
-            f"incomplete version {base_url}: {MANIFEST_NAME} is missing because the "
-            "registration did not finish. Register the files again as a new version"
+            f"incomplete version {base_url}: {MANIFEST_NAME} is missing, so its registration "
+            "did not finish or the manifest was deleted. Register the files again as a new version"
         )
 
     manifest_url = storage.join(base_url, MANIFEST_NAME)
@@ -64,7 +65,7 @@ def read_verified_manifest(
     manifest = parse_manifest(manifest_bytes, manifest_url)
     if manifest["dataset"] != dataset or manifest["version"] != version:
         raise VerificationError(
-            f"manifest {manifest_url} describes {manifest['dataset']}/{manifest['version']}, "
+            f"manifest {manifest_url} is for {manifest['dataset']}/{manifest['version']}, "
             f"not {dataset}/{version}: it was copied from another version"
         )
     check_signature(manifest, manifest_url)

@@ -95,13 +95,15 @@ def register_version(
     logger.info("Claimed %s for a new version of %s", base_url, dataset)
 
     try:
-        entries = {name: _upload(storage.join(base_url, name), content) for name, content in files.items()}
+        entries = {}
+        for name, content in files.items():
+            entries[name] = _upload(storage.join(base_url, name), content)
         manifest = build_manifest(fields, dataset, version, entries, key)
         manifest_bytes = manifest_to_bytes(manifest)
-        storage.write_bytes(manifest_url, manifest_bytes, if_absent=True)
+        _write_manifest(manifest_url, manifest_bytes)
     except BaseException:
         logger.warning(
-            "Registration of %s stopped before its manifest was written; readers ignore "
+            "Registration of %s stopped before its manifest was written, so readers ignore "
             "the incomplete version",
             base_url,
         )
@@ -192,6 +194,21 @@ def _upload(url: str, content: bytes | Path) -> dict[str, Any]:
     sha256, size = hash_file(path)
     storage.for_url(url).upload_file(str(path), url)
     return {"sha256": sha256, "bytes": size}
+
+
+def _write_manifest(manifest_url: str, manifest_bytes: bytes) -> None:
+    """Create the manifest; a manifest that already exists is accepted only if it is this one."""
+    try:
+        storage.write_bytes(manifest_url, manifest_bytes, if_absent=True)
+    except ObjectExistsError:
+        # As with claims, a retried S3 write gets 412 when its first attempt
+        # landed but the response was lost.
+        try:
+            stored = storage.read_bytes(manifest_url)
+        except ObjectNotFoundError:
+            stored = None
+        if stored != manifest_bytes:
+            raise
 
 
 def _withdraw_manifest(manifest_url: str) -> None:

@@ -47,6 +47,10 @@ _STYLE = {
 }
 
 
+# Legend in one row above the plot, where it never hides data.
+_LEGEND_ABOVE = {"loc": "lower right", "bbox_to_anchor": (1.0, 1.0), "ncol": 2}
+
+
 @contextmanager
 def _chart_style(chart_key: str) -> Iterator[None]:
     # matplotlib derives the ids of clip paths and markers from this salt; a
@@ -107,7 +111,7 @@ def _stairs(distribution: ColumnDistribution) -> Figure:
     axes.set_xlabel(distribution.value_label)
     axes.set_ylabel("share of values")
     axes.set_ylim(bottom=0)
-    axes.legend(loc="upper right")
+    axes.legend(**_LEGEND_ABOVE)
     return figure
 
 
@@ -126,7 +130,7 @@ def _category_bars(distribution: ColumnDistribution) -> Figure:
     axes.set_yticks(positions, labels)
     axes.invert_yaxis()
     axes.set_xlabel(distribution.value_label)
-    axes.legend(loc="lower right")
+    axes.legend(**_LEGEND_ABOVE)
     return figure
 
 
@@ -159,7 +163,9 @@ def association_heatmap(matrix: pd.DataFrame, chart_key: str, *, colour_label: s
                     if value is np.ma.masked:
                         continue
                     colour = "white" if abs(value) > 0.6 * limit else "#1f2933"
-                    axes.text(column + 0.5, row + 0.5, f"{value:.2f}", ha="center", va="center", fontsize=7, color=colour)
+                    # Adding 0.0 turns a rounded -0.0 into 0.0, so no "-0.00" is printed.
+                    label = f"{round(float(value), 2) + 0.0:.2f}"
+                    axes.text(column + 0.5, row + 0.5, label, ha="center", va="center", fontsize=7, color=colour)
 
         colour_bar = figure.colorbar(mesh, ax=axes, fraction=0.046, pad=0.04, extend="both" if limit < 1.0 else "neither")
         colour_bar.set_label(colour_label)
@@ -213,7 +219,7 @@ def dcr_chart(bin_edges: Sequence[float], series: Mapping[str, Sequence[float]],
         axes.set_xlabel("distance to the closest training row")
         axes.set_ylabel("share of rows")
         axes.set_ylim(bottom=0)
-        axes.legend(loc="upper right")
+        axes.legend(**_LEGEND_ABOVE)
         return _figure_to_svg(figure, "distance to closest record, synthetic and holdout rows")
 
 

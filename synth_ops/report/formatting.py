@@ -22,8 +22,8 @@ DECIMALS = 3
 def format_number(value: object) -> str:
     """Format a score, rate, time or count for display.
 
-    Integers get thousands separators (``26,048``), other real numbers get
-    exactly three decimals (``0.812``, ``1.000``), booleans become ``yes`` or
+    Integers get thousands separators (``26,048``), other real numbers are
+    rounded to exactly three decimals (``0.812``, ``1.000``), booleans become ``yes`` or
     ``no``, and ``None`` or NaN become ``n/a``. Any other value is shown with
     ``str`` so that an unexpected type is visible rather than hidden.
     """
@@ -39,5 +39,6 @@ def format_number(value: object) -> str:
             return MISSING_TEXT
         if math.isinf(number):
             return "∞" if number > 0 else "-∞"
-        return f"{number:,.{DECIMALS}f}"
+        # Values that round to zero print as 0.000, never as -0.000.
+        return f"{round(number, DECIMALS) + 0.0:,.{DECIMALS}f}"
     return str(value)

@@ -413,11 +413,9 @@ def _lineage_section(view: ReportView) -> str:
     ]
     libraries = view.lineage.get("libraries") or {}
     library_table = render_table(["Library", "Version"], [[escape(name), escape(version)] for name, version in sorted(libraries.items())])
-    settings = _flatten(view.lineage.get("settings") or {})
-    settings_table = render_table(
-        ["Setting", "Value"],
-        [[f"<code>{escape(key)}</code>", f"<code>{escape(json.dumps(value, default=str))}</code>"] for key, value in settings if key],
-    )
+    settings = [(key, value) for key, value in _flatten(view.lineage.get("settings") or {}) if key]
+    settings_rows = [[f"<code>{escape(key)}</code>", f"<code>{escape(json.dumps(value, default=str))}</code>"] for key, value in settings]
+    settings_table = render_table(["Setting", "Value"], settings_rows) if settings_rows else render_notice("No settings were recorded.")
     lineage = {**view.lineage, "source": {**source, "url": redact_url(source.get("url"))}} if source else view.lineage
     pretty = escape(json.dumps(lineage, indent=2, sort_keys=True, default=str))
     body = (

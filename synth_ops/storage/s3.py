@@ -203,7 +203,7 @@ class S3Storage(Storage):
         """Build a backend from explicit values and validate them.
 
         ``verify`` is ``True``, ``False``, a CA bundle path, or ``None`` for
-        boto3's default (verify, honouring ``AWS_CA_BUNDLE``). Timeouts and
+        boto3's default, which verifies and honors ``AWS_CA_BUNDLE``. Timeouts and
         backoff delays are in seconds.
         """
         if endpoint_url is not None:
@@ -288,7 +288,7 @@ class S3Storage(Storage):
         )
         logger.info(
             "Created S3 client for endpoint %s in region %s",
-            self.endpoint_url or "(AWS default)",
+            self._endpoint_text(),
             self.region,
         )
         return client

@@ -19,6 +19,10 @@ import numpy as np
 import pandas as pd
 
 
+# With fewer values than this, one character shared by all of them may be chance.
+_MIN_VALUES_FOR_LITERALS = 10
+
+
 def infer_key_format(series: pd.Series) -> dict[str, Any]:
     """Summarize a key column's format without keeping any of its values."""
     present = series.dropna()
@@ -29,17 +33,28 @@ def infer_key_format(series: pd.Series) -> dict[str, Any]:
         return {"type": "text", "positions": [], "width": 0}
     width = Counter(texts.str.len()).most_common(1)[0][0]
     same_width = texts[texts.str.len() == width]
-    positions = [_alphabet(set(same_width.str[index])) for index in range(width)]
-    return {"type": "text", "positions": positions, "width": int(width)}
+    literal_allowed = len(same_width) >= _MIN_VALUES_FOR_LITERALS
+    seen = [set(same_width.str[index]) for index in range(width)]
+    return {
+        "type": "text",
+        "positions": [_alphabet(characters, literal_allowed) for characters in seen],
+        # Without literals: used when a sample needs more keys than the literal form allows.
+        "wide_positions": [_alphabet(characters, False) for characters in seen],
+        "width": int(width),
+    }
 
 
-def _alphabet(seen: set[str]) -> str:
+def _alphabet(seen: set[str], literal_allowed: bool) -> str:
     """Widen the characters seen at one position to their whole character class.
 
     Widening keeps generated keys from replaying real ones when the table is
     small: a position that held ``5`` and ``7`` takes any digit. Hexadecimal
-    positions stay hexadecimal; punctuation is kept as it is.
+    positions stay hexadecimal; punctuation is kept as it is. A position with
+    one character in every value (the ``C`` of ``C-0001``) stays that literal
+    when there are enough values to tell.
     """
+    if literal_allowed and len(seen) == 1:
+        return next(iter(seen))
     digits = any(char.isdigit() for char in seen)
     upper = {char for char in seen if char.isascii() and char.isupper()}
     lower = {char for char in seen if char.isascii() and char.islower()}
@@ -54,32 +69,41 @@ def _alphabet(seen: set[str]) -> str:
     return "".join(sorted(alphabet))
 
 
-def key_space(key_format: dict[str, Any]) -> int:
-    """Return how many distinct keys ``key_format`` can produce (0 for integers: unbounded)."""
-    if key_format["type"] == "integer":
-        return 0
+def _space(positions: list[str]) -> int:
     space = 1
-    for characters in key_format["positions"]:
+    for characters in positions:
         space *= len(characters)
     return space
 
 
-def generate_keys(key_format: dict[str, Any], count: int, seed: int, offset: int = 0) -> pd.Series:
+def key_positions(key_format: dict[str, Any], total: int) -> list[str]:
+    """Return the per-position alphabets to use for a sample of ``total`` keys.
+
+    Raises ``ValueError`` when even the widest form has fewer distinct keys.
+    """
+    positions = key_format["positions"]
+    if _space(positions) >= total:
+        return positions
+    wide = key_format.get("wide_positions") or positions
+    if _space(wide) >= total:
+        return wide
+    raise ValueError(f"the key format has only {_space(wide)} distinct values, fewer than the {total} rows requested")
+
+
+def generate_keys(key_format: dict[str, Any], count: int, seed: int, offset: int = 0, total: int | None = None) -> pd.Series:
     """Return keys number ``offset`` to ``offset + count - 1`` of the sequence for ``seed``.
 
     Key number ``i`` is ``(a * i + b) mod space`` written in the per-position
     alphabets, with ``a`` coprime to ``space``: an affine permutation, so keys
     are unique across every chunk of one sample without remembering them.
-    Raises ``ValueError`` when the format has fewer distinct keys than rows.
+    ``total`` is the size of the whole sample; every chunk of one sample must
+    pass the same value. Raises ``ValueError`` when the format has fewer
+    distinct keys than ``total``.
     """
     if key_format["type"] == "integer":
         return pd.Series(np.arange(offset + 1, offset + count + 1, dtype="int64"))
-    positions: list[str] = key_format["positions"]
-    space = key_space(key_format)
-    if offset + count > space:
-        raise ValueError(
-            f"the key format has only {space} distinct values, fewer than the {offset + count} rows requested"
-        )
+    positions = key_positions(key_format, max(total or 0, offset + count))
+    space = _space(positions)
     rng = random.Random(seed)
     multiplier = rng.randrange(1, space) if space > 1 else 1
     while math.gcd(multiplier, space) != 1:

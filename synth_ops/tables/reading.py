@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import logging
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,17 +128,23 @@ def _read_csv_text(text: str, url: str, size: int, settings: TableSettings) -> t
     average_line = max(len(sample) / max(min(len(lines), 50), 1), 1.0)
     check_size(len(header), int(size / average_line), url, settings)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skipinitialspace=False,
-            engine="c",
-        )
-    except (pd.errors.ParserError, csv.Error, ValueError) as error:
-        raise TableError(f"{url} is not a well-formed table: {error}") from None
+        with warnings.catch_warnings():
+            # pandas only warns when a row has more fields than the header.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skipinitialspace=False,
+                index_col=False,
+                engine="c",
+            )
+    except (pd.errors.ParserError, pd.errors.ParserWarning, csv.Error, ValueError) as error:
+        raise TableError(
+            f"{url} is not a well-formed table: {error}. Every row needs as many fields as the header"
+        ) from None
     frame.columns = header
     if frame.empty:
         raise TableError(f"{url} has a header but no data rows: add rows to the table")

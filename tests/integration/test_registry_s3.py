@@ -167,15 +167,17 @@ def test_concurrent_registrations_get_distinct_versions(registry):
     assert list_versions(registry, "adult") == versions
 
 
-def test_claim_with_lost_response_kept(registry, s3_env, monkeypatch):
-    # The first claim request reaches the server, but its response is lost. The
-    # retry then gets 412, and the registration must recognize its own claim.
+@pytest.mark.parametrize("object_name", [".claim", "manifest.json"])
+def test_lost_create_response_recognized(registry, s3_env, monkeypatch, object_name):
+    # The first create-only request reaches the server, but its response is
+    # lost. The retry then gets 412, and the registration must recognize the
+    # object as its own instead of failing or claiming another version.
     backend = S3Storage.from_params(endpoint_url=s3_env, backoff_base=0)
     monkeypatch.setitem(storage_io._BACKENDS, "s3", backend)
     lost = []
 
     def drop_response(http_response, **_kwargs):
-        if http_response.url.endswith("/.claim") and not lost:
+        if http_response.url.endswith("/" + object_name) and not lost:
             lost.append(http_response.url)
             raise ConnectionClosedError(endpoint_url=s3_env)
 
@@ -183,11 +185,13 @@ def test_claim_with_lost_response_kept(registry, s3_env, monkeypatch):
 
     registered = register_version(registry, "adult", _files(), _fields())
 
-    assert len(lost) == 1
+    assert lost == [f"{s3_env}/{registry.removeprefix('s3://')}/adult/v1/{object_name}"]
     assert registered.version == "v1"
+    assert registered.champion_moved
     assert list_versions(registry, "adult") == ["v1"]
     claims = [url for url in storage.list_objects(registry) if url.endswith("/.claim")]
     assert claims == [f"{registry}/adult/v1/.claim"]
+    verify_version(registry, "adult", "v1")
 
 
 class BreakAfterFirstUpload(Storage):

@@ -320,7 +320,7 @@ class FailingUploads(Storage):
         self.inner.download_file(url, path)
 
 
-def test_failed_upload_leaves_champion_and_no_manifest(registry, monkeypatch):
+def test_failed_upload_keeps_champion(registry, monkeypatch):
     register_version(registry, "adult", _files(), _fields())
     champion_url = storage.join(registry, "adult", "champion.json")
     champion_before = storage.read_bytes(champion_url)
@@ -338,6 +338,34 @@ def test_failed_upload_leaves_champion_and_no_manifest(registry, monkeypatch):
     assert resolve_version(registry, "adult") == "v1"
     monkeypatch.setitem(storage_io._BACKENDS, "file", failing.inner)
     assert register_version(registry, "adult", _files(), _fields()).version == "v3"
+
+
+class CorruptingWrites(FailingUploads):
+    """Stores every data file with its first byte flipped, as a faulty disk or proxy would."""
+
+    def _count_data_write(self, url: str) -> None:
+        return None
+
+    def write_bytes(self, url, data, *, if_absent=False):
+        if url.rsplit("/", 1)[-1] not in (".claim", "manifest.json", "champion.json"):
+            data = bytes([data[0] ^ 0x01]) + data[1:]
+        self.inner.write_bytes(url, data, if_absent=if_absent)
+
+
+def test_failed_verification_withdraws_manifest(registry, monkeypatch, caplog):
+    register_version(registry, "adult", _files(), _fields())
+    champion_url = storage.join(registry, "adult", "champion.json")
+    champion_before = storage.read_bytes(champion_url)
+    monkeypatch.setitem(storage_io._BACKENDS, "file", CorruptingWrites(storage.for_url(registry)))
+    caplog.set_level(logging.WARNING, logger="synth_ops.registry.versions")
+
+    with pytest.raises(VerificationError, match="does not match its manifest entry"):
+        register_version(registry, "adult", _files(), _fields())
+
+    assert storage.read_bytes(champion_url) == champion_before
+    assert not storage.exists(storage.join(registry, "adult", "v2", "manifest.json"))
+    assert list_versions(registry, "adult") == ["v1"]
+    assert "Deleted " in caplog.text
 
 
 # Verification
@@ -400,7 +428,7 @@ def test_verify_rejects_manifest_from_other_version(registry):
     second = register_version(registry, "adult", _files(), _fields())
     storage.write_bytes(second.manifest_url, storage.read_bytes(first.manifest_url))
 
-    with pytest.raises(VerificationError, match="describes adult/v1, not adult/v2"):
+    with pytest.raises(VerificationError, match="is for adult/v1, not adult/v2"):
         verify_version(registry, "adult", "v2")
 
 
@@ -481,7 +509,7 @@ def test_other_key_fails_signature(registry, monkeypatch):
         verify_version(registry, "adult", "v1")
 
 
-def test_unsigned_manifest_rejected_when_key_set(registry, monkeypatch):
+def test_unsigned_manifest_rejected_with_key(registry, monkeypatch):
     register_version(registry, "adult", _files(), _fields())
     monkeypatch.setenv("SYNTH_OPS_SIGNING_KEY", SIGNING_KEY)
 
@@ -504,7 +532,7 @@ def test_signature_without_key_logs_warning(registry, monkeypatch, caplog):
     assert SIGNING_KEY not in caplog.text
 
 
-def test_unsigned_manifest_without_key_no_warning(registry, caplog):
+def test_unsigned_without_key_no_warning(registry, caplog):
     register_version(registry, "adult", _files(), _fields())
     caplog.set_level(logging.WARNING, logger="synth_ops.registry.manifest")
 
@@ -543,7 +571,7 @@ def test_marker_pickle_runs_code_when_unpickled(tmp_path):
     assert marker.exists()
 
 
-def test_load_rejects_tampered_generator_without_unpickling(registry, tmp_path):
+def test_load_rejects_tampered_generator(registry, tmp_path):
     marker = tmp_path / "marker"
     registered = register_version(registry, "adult", _files(), _fields())
     hostile = pickle.dumps(MarkerPayload(marker))
@@ -723,6 +751,20 @@ def test_catalog_score_keys(registry):
     (row,) = catalog(registry)
 
     assert row["scores"] == {"score": 0.8, "fidelity": 0.9, "usability": 0.7, "privacy": 0.6}
+
+
+def test_catalog_unreadable_champion(registry, caplog):
+    registered = register_version(registry, "adult", _files(), _fields())
+    storage.write_bytes(registered.manifest_url, b"{broken")
+    register_version(registry, "telco", _files(), _fields())
+    caplog.set_level(logging.WARNING, logger="synth_ops.registry.catalog")
+
+    rows = catalog(registry)
+
+    assert [row["dataset"] for row in rows] == ["adult", "telco"]
+    assert rows[0]["champion"] is None
+    assert rows[1]["champion"] == "v1"
+    assert "Catalog row of adult has no champion details" in caplog.text
 
 
 def test_catalog_empty_registry(registry):
@@ -932,7 +974,7 @@ def test_import_link_member_rejected(registry, tmp_path, kind):
     _assert_nothing_written(target)
 
 
-def test_import_unsigned_bundle_rejected_when_key_set(registry, tmp_path, monkeypatch):
+def test_import_rejects_unsigned_bundle(registry, tmp_path, monkeypatch):
     register_version(registry, "adult", _files(), _fields())
     bundle = _export(registry, tmp_path)
     monkeypatch.setenv("SYNTH_OPS_SIGNING_KEY", SIGNING_KEY)
@@ -944,7 +986,7 @@ def test_import_unsigned_bundle_rejected_when_key_set(registry, tmp_path, monkey
     _assert_nothing_written(target)
 
 
-def test_import_changed_manifest_rejected_when_signed(registry, tmp_path, monkeypatch):
+def test_import_rejects_changed_manifest(registry, tmp_path, monkeypatch):
     monkeypatch.setenv("SYNTH_OPS_SIGNING_KEY", SIGNING_KEY)
     register_version(registry, "adult", _files(), _fields())
 

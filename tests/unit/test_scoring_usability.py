@@ -168,9 +168,9 @@ def test_datetime_target_is_rejected():
         infer_task(columns, "when")
 
 
-def test_single_training_class_skips_baseline(adult_parts):
+def test_single_training_class_skips_baseline(adult_parts, adult_prepared):
     train, holdout, _ = adult_parts
-    kinds, _ = prepare(train, holdout, "income")
+    kinds, _ = adult_prepared
 
     trtr, reason = compute_trtr(train.assign(income=">50K"), holdout, kinds, "income", CLASSIFICATION, seed=0)
 
