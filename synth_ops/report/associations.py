@@ -1,8 +1,8 @@
 """Pairwise association matrices over mixed column types.
 
-Each pair gets the measure that fits its types: Pearson's r for two numeric
-columns (signed, -1 to 1), Cramér's V for two categorical columns and the
-correlation ratio (eta) for a numeric and a categorical column (both 0 to 1).
+Each pair gets the measure that fits its types. Two numeric columns get
+Pearson's r (signed, -1 to 1), two categorical columns Cramér's V, and a
+numeric and a categorical column the correlation ratio eta (both 0 to 1).
 Dates count as numbers (nanoseconds), booleans as categories. Keys, PII,
 constant and empty columns are left out because no association is defined.
 """
@@ -17,9 +17,9 @@ import pandas as pd
 
 logger = logging.getLogger(__name__)
 
-#: Most columns in a matrix; wider tables keep the first ones in column order.
+#: Maximum columns in a matrix. Wider tables keep the first ones in column order.
 MAX_MATRIX_COLUMNS = 40
-#: Most categories kept per column; the rest are merged into one.
+#: Maximum categories kept per column. The rest are merged into one.
 MAX_CATEGORIES = 50
 
 PEARSON = "Pearson r"
@@ -71,9 +71,9 @@ def pair_measure(first_kind: str, second_kind: str) -> str:
 def association_matrix(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     """Compute the association of every pair of the columns in ``kinds``.
 
-    Columns absent from ``frame`` get NaN rows. Numeric pairs use rows where
-    both values are present; missing categories count as a category of their
-    own; a pair with no variation on either side is NaN.
+    Columns absent from ``frame`` get NaN rows. Numeric pairs use the rows
+    where both values are present, and a missing category counts as a
+    category of its own. A pair with no variation on either side is NaN.
     """
     columns = list(kinds)
     matrix = pd.DataFrame(np.nan, index=columns, columns=columns, dtype=float)

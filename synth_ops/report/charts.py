@@ -9,7 +9,6 @@ browser draws it with a local font.
 from __future__ import annotations
 
 import io
-import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,21 +22,19 @@ from matplotlib.figure import Figure
 from synth_ops.report.distributions import ColumnDistribution
 from synth_ops.report.html import escape
 
-logger = logging.getLogger(__name__)
-
 REAL_COLOUR = "#1f5fa8"
 SYNTHETIC_COLOUR = "#e8772e"
 HOLDOUT_COLOUR = "#3a9b5c"
 STAGE_COLOURS = {"fit": "#1f5fa8", "sample": "#e8772e", "score": "#8e6bbf"}
-# Most characters of a category or column label drawn on an axis.
+# Maximum characters of a category or column label drawn on an axis.
 MAX_LABEL_CHARS = 28
-# Matrices up to this size get the value written in each cell; in larger
+# Matrices up to this size get the value written in each cell. In larger
 # ones the text would be too small to read.
 MAX_ANNOTATED_COLUMNS = 12
 
 _STYLE = {
     "svg.fonttype": "none",
-    # Column names and categories may contain "$"; never read them as TeX.
+    # Column names and categories may contain "$", which must not start TeX math.
     "text.parse_math": False,
     "font.size": 9,
     "axes.spines.top": False,
@@ -53,7 +50,7 @@ _LEGEND_ABOVE = {"loc": "lower right", "bbox_to_anchor": (1.0, 1.0), "ncol": 2}
 
 @contextmanager
 def _chart_style(chart_key: str) -> Iterator[None]:
-    # matplotlib derives the ids of clip paths and markers from this salt; a
+    # matplotlib derives the ids of clip paths and markers from this salt. A
     # salt per chart keeps ids unique when many SVGs share one HTML page.
     with matplotlib.rc_context({**_STYLE, "svg.hashsalt": chart_key}):
         yield
@@ -104,9 +101,9 @@ def _stairs(distribution: ColumnDistribution) -> Figure:
         axes.xaxis.set_major_locator(locator)
         axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
-    for index, (label, shares, colour) in enumerate(_series(distribution)):
+    for label, shares, colour in _series(distribution):
         # Real rows are a filled area, synthetic rows an outline on top of it.
-        filled = index == 0 and label == "real"
+        filled = label == "real"
         axes.stairs(shares, edges, fill=filled, alpha=0.45 if filled else 1.0, color=colour, linewidth=1.6, label=label)
     axes.set_xlabel(distribution.value_label)
     axes.set_ylabel("share of values")

@@ -16,11 +16,11 @@ import pandas as pd
 
 logger = logging.getLogger(__name__)
 
-#: Most rows read per table for a chart; larger tables are sampled.
+#: Maximum rows read per table for a chart. Larger tables are sampled.
 MAX_PLOT_ROWS = 50_000
-#: Most categories drawn per column before the rest join "(other)".
+#: Maximum categories drawn per column before the rest join "(other)".
 TOP_CATEGORIES = 12
-#: Most histogram bins of a numeric column.
+#: Maximum histogram bins of a numeric column.
 MAX_BINS = 40
 #: Bins of a datetime column's timeline.
 TIME_BINS = 30
@@ -114,8 +114,8 @@ def _numeric_edges(real: np.ndarray, synthetic: np.ndarray) -> np.ndarray:
     both = np.concatenate([real, synthetic])
     in_range = both[(both >= low) & (both <= high)]
     if bool(np.all(np.equal(np.mod(in_range, 1), 0))):
-        # Whole numbers get bins of a whole width centred on them; fractional
-        # widths would give some bins one more integer than others.
+        # Whole numbers get bins of a whole width centred on them, because
+        # fractional widths would give some bins one more integer than others.
         low, high = np.floor(low), np.ceil(high)
         width = max(1.0, np.ceil((high - low + 1) / MAX_BINS))
         return np.arange(low - 0.5, high + width, width)
@@ -160,8 +160,8 @@ def _compare_categories(column: str, real: pd.Series | None, synthetic: pd.Serie
     real_labels = _category_labels(real) if real is not None else None
     synthetic_labels = _category_labels(synthetic) if synthetic is not None else None
 
-    # The most frequent real values are drawn; values only the synthetic rows
-    # have fall into "(other)", where an excess shows invented categories.
+    # The most frequent real values are drawn. Values that only the synthetic
+    # rows have fall into "(other)", where an excess shows invented categories.
     reference = real_labels if real_labels is not None else synthetic_labels
     counts = reference[reference != MISSING_LABEL].value_counts() if reference is not None else pd.Series(dtype=int)
     top = [str(label) for label in counts.index[:TOP_CATEGORIES]]
@@ -195,7 +195,7 @@ def _category_shares(labels: pd.Series | None, top: list[str], bins: list[str]) 
 def _to_dates(series: pd.Series | None) -> pd.Series | None:
     if series is None:
         return None
-    # Aware dates are compared in UTC; nanosecond units keep the int64 view exact.
+    # Aware dates are compared in UTC. Nanosecond units keep the int64 view exact.
     dates = pd.to_datetime(series, errors="coerce", utc=True)
     return dates.dt.tz_localize(None).astype("datetime64[ns]")
 

@@ -87,8 +87,8 @@ def render_number(
     """Render a number through ``format_number``, tagged with where it came from.
 
     ``source`` names the file (``scores`` or ``decision``), ``candidate`` the
-    candidate and ``path`` the dotted key inside that candidate's entry, so
-    that a reader or a test can look the value up and compare.
+    candidate and ``path`` the JSON Pointer of the value inside that file or
+    candidate entry, so that a reader or a test can look it up and compare.
     """
     attributes = {"data-source": source, "data-candidate": candidate, "data-path": path}
     return f'<span class="num"{render_attributes(attributes)}>{escape(format_number(value))}</span>'
@@ -127,7 +127,7 @@ def render_facts(facts: Sequence[tuple[str, str]]) -> str:
 
 
 def render_notice(text: str) -> str:
-    """Render a highlighted paragraph that says why something is not shown."""
+    """Render a highlighted paragraph that explains why something is not shown."""
     return f'<p class="notice">{escape(text)}</p>'
 
 

@@ -77,14 +77,6 @@ def _number(value: object) -> str:
     return escape_markdown(format_number(value))
 
 
-def _training_rows(view: ReportView) -> int | None:
-    if view.real is not None:
-        return len(view.real)
-    if view.profile and view.profile.get("rows") is not None:
-        return int(view.profile["rows"])
-    return None
-
-
 def _title(view: ReportView) -> str:
     version = view.version or "not registered"
     rows = [
@@ -118,12 +110,19 @@ def _training_data(view: ReportView) -> str:
         "",
         f"- Source SHA-256: {_code(source.get('sha256') or 'unknown')}",
         f"- Source size: {_number(source.get('rows'))} rows × {_number(source.get('columns'))} columns",
-        f"- Training rows (after the holdout split): {_number(_training_rows(view))}",
-        "",
-        "The schema below lists model-ready columns only; no values, categories or ranges of the real data are "
-        "included in this card.",
-        "",
     ]
+    if view.real is not None:
+        lines.append(f"- Training rows (after the holdout split): {_number(len(view.real))}")
+    if view.profile and view.profile.get("rows") is not None:
+        lines.append(f"- Rows in the profiled table: {_number(view.profile['rows'])}")
+    lines.extend(
+        [
+            "",
+            "The schema below lists the model-ready columns only. No values, categories or ranges of the real "
+            "data are included in this card.",
+            "",
+        ]
+    )
     rows = [
         [escape_markdown(column), escape_markdown(view.column_kind(column)), escape_markdown(view.column_dtype(column))]
         for column in view.column_names()
@@ -194,7 +193,7 @@ def _privacy(view: ReportView) -> str:
             f"- Distance to closest record (DCR) share nearer training: {_number(privacy.get('dcr_share_nearer_training'))} "
             f"(gate: at most {_number(thresholds.get('max_dcr_share'))}). For each synthetic row the distance to its "
             "closest training row is compared with its distance to the closest row of an equal-sized real holdout. "
-            "About 0.5 means synthetic rows are no closer to the training rows than to unseen real rows; values well "
+            "About 0.5 means synthetic rows are no closer to the training rows than to unseen real rows. Values well "
             "above 0.5 suggest memorized training rows.",
             f"- Exact-copy rate: {_number(privacy.get('exact_copy_rate'))} of synthetic rows equal a training row, "
             f"against {_number(privacy.get('holdout_exact_copy_rate'))} of holdout rows that equal a training row by "

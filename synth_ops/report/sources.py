@@ -1,11 +1,11 @@
 """Numbers rendered together with where they come from.
 
 Every score on a page is tagged with ``data-source`` (``scores`` or
-``decision``), ``data-candidate`` and ``data-path``, a JSON Pointer (RFC 6901)
-into the candidate's ``scores.json``, into the candidate's entry of the
-decision ranking, or into ``decision.json`` itself when no candidate is named.
-A reader can follow the pointer and format the value with ``format_number``
-to get the same text.
+``decision``), ``data-candidate`` and ``data-path``. The path is a JSON
+Pointer (RFC 6901) into the candidate's ``scores.json`` or its entry of the
+decision ranking. Without a candidate it points into ``decision.json`` itself.
+Following the pointer and formatting the value with ``format_number`` gives
+the text shown.
 """
 
 from __future__ import annotations

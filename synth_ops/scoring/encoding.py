@@ -28,13 +28,13 @@ NUMERICAL = "numerical"
 CATEGORICAL = "categorical"
 DATETIME = "datetime"
 
-#: Most categories per column that ``HistGradientBoosting*`` accepts as a
-#: native categorical feature (its ``max_bins`` default); columns with more are
+#: Maximum number of categories that ``HistGradientBoosting*`` accepts in a
+#: native categorical feature (its ``max_bins`` default). Columns with more are
 #: passed as numeric codes.
 MAX_NATIVE_CATEGORIES = 255
 
-#: Most categories per column that get their own one-hot column in distance
-#: encoding. The rarer ones share the column's "other" indicator.
+#: Maximum number of categories per column that get their own one-hot column
+#: in distance encoding. The rarer ones share the column's "other" indicator.
 MAX_ONE_HOT_CATEGORIES = 100
 
 # A one-hot entry of 1/sqrt(2) makes a category mismatch, which sets two
@@ -55,15 +55,15 @@ def read_table_metadata(metadata: Mapping) -> tuple[str, dict[str, dict]]:
     if not isinstance(tables, Mapping) or len(tables) != 1:
         found = sorted(tables) if isinstance(tables, Mapping) else tables
         raise TableError(
-            f"metadata must describe exactly one table under 'tables', found {found!r}; "
-            "pass the dict of Metadata.detect_from_dataframes({name: train}).to_dict()"
+            f"metadata must describe exactly one table under 'tables', found {found!r}. "
+            "Pass the dict of Metadata.detect_from_dataframes({name: train}).to_dict()."
         )
     table_name, table = next(iter(tables.items()))
     columns = table.get("columns") if isinstance(table, Mapping) else None
     if not isinstance(columns, Mapping) or not columns:
         raise TableError(
-            f"metadata table {table_name!r} has no 'columns' entry; "
-            "detect the metadata again from the training table"
+            f"metadata table {table_name!r} has no 'columns' entry. "
+            "Detect the metadata again from the training table."
         )
     return table_name, {name: dict(spec) for name, spec in columns.items()}
 
@@ -79,8 +79,8 @@ def column_kinds(column_metadata: Mapping[str, Mapping], columns: Sequence[str])
     missing = [column for column in columns if column not in column_metadata]
     if missing:
         raise TableError(
-            f"columns {missing} are not in the metadata; detect the metadata from the "
-            "same model-ready table that is scored"
+            f"columns {missing} are not in the metadata. Detect the metadata from the "
+            "same model-ready table that is scored."
         )
     kinds = {}
     for column in columns:
@@ -95,12 +95,12 @@ def column_kinds(column_metadata: Mapping[str, Mapping], columns: Sequence[str])
 
 
 def to_float(series: pd.Series) -> np.ndarray:
-    """Return a numeric column as float64; values that are not numbers become NaN."""
+    """Return a numeric column as float64, with NaN for values that are not numbers."""
     return pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
 
 
 def to_datetime(series: pd.Series, datetime_format: str | None = None) -> pd.Series:
-    """Return a column as timezone-naive datetime64 in UTC; unparsable values become NaT.
+    """Return a column as timezone-naive datetime64 in UTC, with NaT for unparsable values.
 
     Text is parsed with ``datetime_format`` when given, else each value's format
     is inferred on its own, which is slower.

@@ -23,7 +23,7 @@ from synth_ops.errors import CandidateError
 
 logger = logging.getLogger(__name__)
 
-#: Most rows per side given to the quality report. Its column-pair step grows
+#: Maximum number of rows per side given to the quality report. Its column-pair step grows
 #: with rows times column pairs, so larger tables are sampled down to this.
 MAX_QUALITY_ROWS = 20_000
 
@@ -40,7 +40,7 @@ def score_fidelity(
 
     ``table_metadata`` is a one-table SDV metadata dict whose columns match the
     frames. The quality report compares seeded samples of at most ``max_rows``
-    rows per side; the diagnostic report compares all rows, because a sample of
+    rows per side. The diagnostic report compares all rows, because a sample of
     the training rows could miss a rare category and call a valid value invalid.
 
     Scores that SDMetrics cannot compute (for example column pair trends of a
@@ -62,10 +62,17 @@ def score_fidelity(
         diagnostic = run_diagnostic({table_name: train}, {table_name: synthetic}, metadata, verbose=False)
     except (ValueError, TypeError, KeyError) as error:
         raise CandidateError(
-            f"the SDV report failed on the synthetic sample: {error}; check that the sample has "
-            "the training columns with the same kinds of values"
+            f"the SDV report failed on the synthetic sample: {error}. Check that the sample "
+            "has the training columns with the same kinds of values."
         ) from error
 
+    logger.debug(
+        "quality report on %s real and %s synthetic rows, diagnostic on %s and %s",
+        len(real_sample),
+        len(synthetic_sample),
+        len(train),
+        len(synthetic),
+    )
     quality_properties = _property_scores(quality)
     diagnostic_properties = _property_scores(diagnostic)
     shapes = quality.get_details("Column Shapes")

@@ -21,14 +21,15 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from sklearn.neighbors import NearestNeighbors
 
 from synth_ops.scoring.encoding import DistanceEncoder, encode_row_ids
 
 logger = logging.getLogger(__name__)
 
-#: Most synthetic rows whose nearest-neighbour distances are computed. The
-#: search costs rows times sample size times encoded width; at this size the
-#: standard error of the DCR share is at most 0.005.
+#: Maximum number of synthetic rows whose nearest-neighbour distances are
+#: computed. The search costs rows times sample size times encoded width, and
+#: at this size the standard error of the DCR share is at most 0.005.
 MAX_SYNTHETIC_ROWS = 10_000
 
 #: Distances closer than this count as equal, and smaller ones as 0. The
@@ -74,12 +75,12 @@ def score_privacy(
     rows, and the synthetic sample at most ``max_synthetic_rows``, all drawn
     with ``seed``. The encoder is fitted once, on all training rows.
 
-    ``dcr_share_nearer_training`` counts ties as half. It cannot tell a copying
-    generator from a fair one as clearly as its range suggests: a synthetic row
-    copied from a training row outside the training sample is no nearer that
-    sample than a fresh row, so a generator that copies every row scores
-    about ``0.5 + 0.5 * len(holdout) / len(train)``, not 1.0. ``exact_copy_rate``
-    catches those copies.
+    ``dcr_share_nearer_training`` counts ties as half. It separates copying
+    generators from fair ones less clearly than its range suggests. A synthetic
+    row copied from a training row outside the training sample is no nearer
+    that sample than a fresh row. So a generator that copies every row scores
+    about ``0.5 + 0.5 * len(holdout) / len(train)``, not 1.0, and
+    ``exact_copy_rate`` is what catches those copies.
 
     ``dcr_histogram`` has ``HISTOGRAM_BINS`` bins from 0 to the 99th percentile of
     both distance sets. Its last bin also counts every larger distance.
@@ -96,6 +97,13 @@ def score_privacy(
     train_points = encoder.transform(train_sample)
     holdout_points = encoder.transform(holdout_sample)
     synthetic_points = encoder.transform(synthetic_sample)
+    logger.debug(
+        "nearest-neighbour search of %s synthetic rows in %s training and %s holdout rows, %s columns",
+        len(synthetic_points),
+        sample_size,
+        sample_size,
+        train_points.shape[1],
+    )
 
     synthetic_to_training = _nearest_distances(train_points, synthetic_points)
     synthetic_to_holdout = _nearest_distances(holdout_points, synthetic_points)
@@ -125,8 +133,6 @@ def score_privacy(
 
 
 def _nearest_distances(reference: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    from sklearn.neighbors import NearestNeighbors
-
     index = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(reference)
     distances, _ = index.kneighbors(queries)
     distances = distances[:, 0]

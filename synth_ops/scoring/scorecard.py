@@ -72,8 +72,12 @@ def compute_baseline(
         "rows": {"train": len(train), "holdout": len(holdout)},
         "skipped_reason": skipped_reason,
     }
-    logger.info("baseline for target %s: trtr %s, holdout exact-copy rate %s",
-                target, trtr, baseline["holdout_exact_copy_rate"])
+    logger.info(
+        "baseline for target %s: trtr %s, holdout exact-copy rate %s",
+        target,
+        trtr,
+        baseline["holdout_exact_copy_rate"],
+    )
     return to_json_safe(baseline)
 
 
@@ -90,7 +94,7 @@ def score_candidate(
 ) -> dict:
     """Score one candidate's synthetic rows for fidelity, usability and privacy.
 
-    Returns ``{"fidelity": {...}, "usability": {...}, "privacy": {...}}``; the
+    Returns ``{"fidelity": {...}, "usability": {...}, "privacy": {...}}``. The
     keys of each part are listed in ``score_fidelity``, ``score_usability`` and
     ``score_privacy``. ``baseline`` is the output of ``compute_baseline`` for
     the same ``train``, ``holdout`` and ``target``; its TRTR is reused, not
@@ -108,8 +112,8 @@ def score_candidate(
         _check_target(target, columns)
     if not isinstance(baseline, Mapping) or "holdout_exact_copy_rate" not in baseline:
         raise CandidateError(
-            "the baseline has no 'holdout_exact_copy_rate'; pass the dict that "
-            "compute_baseline returned for this run"
+            "the baseline has no 'holdout_exact_copy_rate'. Pass the dict that "
+            "compute_baseline returned for this run."
         )
     kinds = column_kinds(column_metadata, columns)
     formats = _datetime_formats(column_metadata, columns)
@@ -165,28 +169,28 @@ def _check_real_frames(
     _, column_metadata = read_table_metadata(metadata)
     for name, frame in (("train", train), ("holdout", holdout)):
         if not isinstance(frame, pd.DataFrame):
-            raise TableError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+            raise TableError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}.")
         if frame.empty:
-            raise TableError(f"{name} has no rows; the prepare step must leave rows in both splits")
+            raise TableError(f"{name} has no rows. The prepare step must leave rows in both splits.")
     columns = [str(column) for column in train.columns]
     missing = [column for column in columns if column not in holdout.columns]
     if missing:
         raise TableError(
-            f"holdout lacks the training columns {missing}; split both frames from one prepared table"
+            f"holdout lacks the training columns {missing}. Split both frames from one prepared table."
         )
     return columns, column_metadata
 
 
 def _check_synthetic(synthetic: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     if not isinstance(synthetic, pd.DataFrame):
-        raise CandidateError(f"the synthetic sample must be a pandas DataFrame, got {type(synthetic).__name__}")
+        raise CandidateError(f"the synthetic sample must be a pandas DataFrame, got {type(synthetic).__name__}.")
     if synthetic.empty:
-        raise CandidateError("the synthetic sample has no rows; sample at least one row before scoring")
+        raise CandidateError("the synthetic sample has no rows. Sample at least one row before scoring.")
     missing = [column for column in columns if column not in synthetic.columns]
     if missing:
         raise CandidateError(
-            f"the synthetic sample lacks the training columns {missing}; "
-            "the candidate must return every column it was trained on"
+            f"the synthetic sample lacks the training columns {missing}. "
+            "The candidate must return every column it was trained on."
         )
     extra = [column for column in synthetic.columns if column not in columns]
     if extra:
@@ -196,7 +200,7 @@ def _check_synthetic(synthetic: pd.DataFrame, columns: list[str]) -> pd.DataFram
 
 def _check_target(target: str, columns: list[str]) -> None:
     if target not in columns:
-        raise ConfigError(f"target column {target!r} is not in the table; set the target to one of {columns}")
+        raise ConfigError(f"target column {target!r} is not in the table. Set the target to one of {columns}.")
 
 
 def _datetime_formats(column_metadata: Mapping[str, Mapping], columns: list[str]) -> dict[str, str | None]:

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.metrics import accuracy_score, f1_score, r2_score
 
 from synth_ops.errors import CandidateError, ConfigError
 from synth_ops.scoring.encoding import encode_ordinal
@@ -34,7 +36,8 @@ MODEL_PARAMS = {
     "early_stopping": False,
 }
 
-#: Most rows the model trains on, real or synthetic; larger tables are sampled down.
+#: Maximum number of rows the model trains on, real or synthetic. Larger
+#: tables are sampled down to this.
 MAX_TRAINING_ROWS = 100_000
 
 _CLASSIFICATION_SDTYPES = {"categorical", "boolean", "ordinal"}
@@ -54,8 +57,8 @@ def infer_task(column_metadata: Mapping[str, Mapping], target: str) -> str:
     if sdtype in _REGRESSION_SDTYPES:
         return REGRESSION
     raise ConfigError(
-        f"target column {target!r} has sdtype {sdtype!r}, which cannot be predicted; "
-        "choose a numerical, categorical or boolean column as the target, or none"
+        f"target column {target!r} has sdtype {sdtype!r}, which cannot be predicted. "
+        "Choose a numerical, categorical or boolean column as the target, or none."
     )
 
 
@@ -79,15 +82,15 @@ def compute_trtr(
     holdout = holdout[holdout[target].notna()]
     if len(train) < 2 or len(holdout) < 2:
         return None, (
-            f"target {target!r} has a value in {len(train)} training and {len(holdout)} holdout "
-            "rows; usability needs at least 2 of each"
+            f"usability needs at least 2 training and 2 holdout rows with a value in target "
+            f"{target!r}, found {len(train)} and {len(holdout)}"
         )
     if task == CLASSIFICATION:
         classes = np.unique(_labels(train[target]))
         if len(classes) < 2:
             return None, (
-                f"target {target!r} has the single class {classes[0]!r} in the training rows; "
-                "usability needs at least two classes"
+                f"target {target!r} has the single class {train[target].iloc[0]!r} in the training "
+                "rows, and usability needs at least two classes"
             )
     elif np.nanstd(pd.to_numeric(holdout[target], errors="coerce")) == 0:
         return None, f"target {target!r} is constant in the holdout rows, so R² is undefined"
@@ -128,8 +131,8 @@ def score_usability(
         return result
     if baseline.get("target") != target:
         raise ConfigError(
-            f"the baseline was computed for target {baseline.get('target')!r}, not {target!r}; "
-            "run the prepare step again with this target"
+            f"the baseline was computed for target {baseline.get('target')!r}, not {target!r}. "
+            "Run the prepare step again with this target."
         )
     if baseline.get("skipped_reason"):
         result["skipped_reason"] = baseline["skipped_reason"]
@@ -138,14 +141,14 @@ def score_usability(
     trtr = baseline.get("trtr")
     if task not in (CLASSIFICATION, REGRESSION) or not isinstance(trtr, Mapping):
         raise CandidateError(
-            f"the baseline has task {task!r} and trtr {trtr!r}, expected a task and its scores; "
-            "run the prepare step again to rebuild the baseline"
+            f"the baseline has task {task!r} and trtr {trtr!r}, expected a task and its scores. "
+            "Run the prepare step again to rebuild the baseline."
         )
 
     labelled = synthetic[synthetic[target].notna()]
     holdout = holdout[holdout[target].notna()]
     if labelled.empty:
-        logger.warning("synthetic target %s has no values; usability scores 0", target)
+        logger.warning("synthetic target %s has no values, so usability scores 0", target)
         tstr = {name: 0.0 for name in trtr}
     else:
         tstr = _fit_and_score(labelled, holdout, kinds, target, task, seed, datetime_formats)
@@ -163,7 +166,7 @@ def score_usability(
     )
     if ratios[metric] is None:
         result["skipped_reason"] = (
-            f"TRTR {metric} is {trtr.get(metric)!r}, so the ratio is undefined; "
+            f"TRTR {metric} is {trtr.get(metric)!r}, so the ratio is undefined: "
             "the real training rows do not predict the target either"
         )
     return result
@@ -184,8 +187,6 @@ def _fit_and_score(
     seed: int,
     datetime_formats: Mapping[str, str | None] | None,
 ) -> dict[str, float]:
-    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-
     if len(fit_frame) > MAX_TRAINING_ROWS:
         fit_frame = fit_frame.sample(n=MAX_TRAINING_ROWS, random_state=seed)
     feature_kinds = {column: kind for column, kind in kinds.items() if column != target}
@@ -197,7 +198,7 @@ def _fit_and_score(
         y_test = _labels(test_frame[target])
         classes = np.unique(y_fit)
         if len(classes) == 1 or x_fit.shape[1] == 0:
-            # A single class cannot be fitted; predict the most frequent class instead.
+            # The model cannot fit a single class or zero features, so predict the most frequent class.
             values, counts = np.unique(y_fit, return_counts=True)
             predicted = np.full(len(y_test), values[np.argmax(counts)], dtype=object)
         else:
@@ -221,8 +222,6 @@ def _fit_and_score(
 
 
 def _classification_scores(y_true: np.ndarray, y_predicted: np.ndarray) -> dict[str, float]:
-    from sklearn.metrics import accuracy_score, f1_score
-
     # Macro F1 averages over the holdout's classes, so a predicted class that
     # never occurs in the holdout lowers recall instead of adding a class.
     labels = np.unique(y_true)
@@ -233,8 +232,6 @@ def _classification_scores(y_true: np.ndarray, y_predicted: np.ndarray) -> dict[
 
 
 def _regression_scores(y_true: np.ndarray, y_predicted: np.ndarray) -> dict[str, float]:
-    from sklearn.metrics import r2_score
-
     keep = np.isfinite(y_true)
     return {"r2": float(r2_score(y_true[keep], y_predicted[keep]))}
 

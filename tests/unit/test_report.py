@@ -283,6 +283,44 @@ class PageParser(HTMLParser):
             self._open_number["text"] += data
 
 
+class TableParser(HTMLParser):
+    """Collect the header texts of one table and, per row and cell, the data-path of its numbers."""
+
+    def __init__(self, table_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.table_id = table_id
+        self.headers: list[str] = []
+        self.rows: list[list[list[str]]] = []
+        self._inside = False
+        self._in_header = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "table":
+            self._inside = attributes.get("id") == self.table_id
+        if not self._inside:
+            return
+        if tag == "th":
+            self._in_header = True
+            self.headers.append("")
+        if tag == "tr" and "data-candidate" in attributes:
+            self.rows.append([])
+        if tag == "td" and self.rows:
+            self.rows[-1].append([])
+        if tag == "span" and "data-path" in attributes and self.rows and self.rows[-1]:
+            self.rows[-1][-1].append(attributes["data-path"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._inside = False
+        if tag == "th":
+            self._in_header = False
+
+    def handle_data(self, data: str) -> None:
+        if self._inside and self._in_header:
+            self.headers[-1] += data
+
+
 def parse(page: str) -> PageParser:
     parser = PageParser()
     parser.feed(page)
@@ -376,6 +414,29 @@ def test_report_ranking_numbers_match_sources(page: str, winner_view: ReportView
         assert number["text"] == expected, f"{number['data-candidate']} {number['data-path']}"
 
 
+def test_report_ranking_columns_match_headers(page: str) -> None:
+    parser = TableParser("ranking-table")
+    parser.feed(page)
+    expected_paths = {
+        "Rank": ["/rank"],
+        "Weighted score (components)": ["/score", "/components/fidelity", "/components/usability", "/components/privacy"],
+        "Quality": ["/fidelity/quality"],
+        "Column shapes": ["/fidelity/column_shapes"],
+        "Pair trends": ["/fidelity/column_pair_trends"],
+        "Diagnostic validity": ["/fidelity/diagnostic_validity"],
+        "TSTR / TRTR": ["/usability/ratio"],
+        "DCR share nearer training": ["/privacy/dcr_share_nearer_training"],
+        "Exact-copy rate vs holdout rate": ["/privacy/exact_copy_rate", "/privacy/holdout_exact_copy_rate"],
+        "Gates": [f"/gates/{index}/{key}" for index in range(3) for key in ("value", "threshold")],
+    }
+    winner_row = parser.rows[0]
+
+    assert len(parser.rows) == 4
+    assert len(winner_row) == len(parser.headers)
+    for header, paths in expected_paths.items():
+        assert winner_row[parser.headers.index(header)] == paths, header
+
+
 def test_report_every_tagged_number_matches_source(page: str, winner_view: ReportView) -> None:
     parser = parse(page)
 
@@ -388,14 +449,14 @@ def test_report_every_tagged_number_matches_source(page: str, winner_view: Repor
 
 def test_report_hides_scores_of_failed_candidate(page: str) -> None:
     parser = parse(page)
-    shown = [
+    failed_numbers = [
         (number["section"], number["data-path"])
         for number in parser.numbers
         if number.get("data-candidate") == "copula_gan" and number["data-source"] == "scores"
     ]
 
-    assert [path for section, path in shown if section != "timings"] == []
-    assert ("timings", "/timings/fit_s") in shown
+    assert [path for section, path in failed_numbers if section != "timings"] == []
+    assert ("timings", "/timings/fit_s") in failed_numbers
 
 
 def test_report_ranking_lists_gate_reasons_and_errors(page: str) -> None:
@@ -548,4 +609,5 @@ def test_model_card_without_winner_gives_reasons(no_winner_view: ReportView) -> 
 
     assert "Nothing was registered: every candidate failed a gate" in card
     assert "No champion was registered" in card
-    assert f"Training rows (after the holdout split): {format_number(TRAINING_ROWS)}" in card
+    assert f"Rows in the profiled table: {format_number(TRAINING_ROWS)}" in card
+    assert "Training rows" not in card

@@ -136,7 +136,7 @@ def test_integer_distribution_uses_whole_bins() -> None:
     assert np.allclose(distribution.real, distribution.real[0])
 
 
-def test_category_distribution_keeps_top_values_then_other_and_missing() -> None:
+def test_category_distribution_caps_categories() -> None:
     labels = [f"value-{index:02d}" for index in range(TOP_CATEGORIES + 5)]
     real = pd.Series(labels * 3 + ["value-00"] * 10 + [None] * 4)
     synthetic = pd.Series(["value-00"] * 20 + ["invented"] * 5)

@@ -63,7 +63,7 @@ def test_column_kinds_rejects_undescribed_column():
         column_kinds(columns, ["a", "b"])
 
 
-def test_datetime_to_seconds_handles_text_timezones_and_nat():
+def test_datetime_to_seconds_parses_inputs():
     naive = pd.Series(pd.to_datetime(["1970-01-01 00:01:00", None]))
     aware = pd.Series(pd.to_datetime(["1970-01-01 01:00:00"])).dt.tz_localize("Europe/Berlin")
     text = pd.Series(["1970-01-02", "not a date"])

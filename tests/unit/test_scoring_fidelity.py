@@ -82,7 +82,7 @@ def test_shuffled_columns_lose_pair_trends(adult_parts):
     assert scores["column_pair_trends"] < 0.85
 
 
-def test_values_outside_training_range_fail_diagnostic(adult_parts):
+def test_out_of_range_values_fail_diagnostic(adult_parts):
     train, fresh, metadata = adult_parts
     invalid = fresh.assign(age=fresh["age"] + 200)
 
