@@ -180,7 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    # A candidate launched by the local launcher has its lines stamped by the parent.
+    fmt = "%(levelname)-7s %(message)s" if os.environ.get("SYNTH_OPS_CHILD_PROCESS") else "%(asctime)s %(levelname)-7s %(message)s"
+    logging.basicConfig(level=level, format=fmt, datefmt="%H:%M:%S", stream=sys.stderr)
     if not verbose:
         for name in _NOISY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)

@@ -108,7 +108,7 @@ def command_candidate(args: argparse.Namespace) -> int:
 
     scores = run_candidate(args.run, args.name)
     quality = (scores.get("fidelity") or {}).get("quality")
-    print(f"{args.name}: {scores['status']}, quality {quality}")
+    print(f"{args.name}: {scores['status']}, quality {quality:.3f}" if quality is not None else f"{args.name}: {scores['status']}")
     return 0
 
 

@@ -83,7 +83,7 @@ def run_candidates(run_url: str, names: list[str], *, time_budget: float, parall
     cores = os.cpu_count() or 1
     threads_each = max(1, cores // max(parallel, 1))
     env = dict(os.environ)
-    env.update({"SYNTH_OPS_THREADS": str(threads_each), "OMP_NUM_THREADS": str(threads_each), "PYTHONUNBUFFERED": "1"})
+    env.update({"SYNTH_OPS_THREADS": str(threads_each), "OMP_NUM_THREADS": str(threads_each), "PYTHONUNBUFFERED": "1", "SYNTH_OPS_CHILD_PROCESS": "1"})
     pending = [CandidateProcess(name) for name in names]
     running: list[CandidateProcess] = []
     done: dict[str, CandidateProcess] = {}

@@ -232,6 +232,8 @@ def _known_limits() -> str:
 
 def _lineage(view: ReportView) -> str:
     libraries = view.lineage.get("libraries") or {}
+    # NOTE: settings are printed as given. They hold configuration, such as
+    # missing-value tokens and column names, and are not checked for data values.
     settings = json.dumps(view.lineage.get("settings") or {}, indent=2, sort_keys=True, default=str)
     # A fence longer than any backtick run inside keeps the block closed.
     longest_run = max((len(run) for run in re.findall(r"`+", settings)), default=0)

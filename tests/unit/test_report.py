@@ -20,7 +20,6 @@ SECTION_IDS = ["summary", "ranking", "distributions", "associations", "usability
 HOSTILE_COLUMN = '<b>&"x"'
 # Training rows of an 80/20 split of Adult's 32,561 rows.
 TRAINING_ROWS = 26_048
-MAX_RENDER_SECONDS = 10.0
 MAX_PAGE_BYTES = 3_000_000
 NUMERIC_COLUMNS = {"age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"}
 
@@ -364,12 +363,6 @@ def test_report_has_every_section(page: str) -> None:
     parser = parse(page)
 
     assert parser.section_ids == SECTION_IDS
-
-
-def test_report_renders_within_time_limit(rendered: tuple[str, float]) -> None:
-    _, seconds = rendered
-
-    assert seconds < MAX_RENDER_SECONDS
 
 
 def test_report_page_stays_light(page: str) -> None:

@@ -68,7 +68,7 @@ def mixed_run():
     # prepare step does with key columns.
     metadata = detect_metadata(table)
     table = table.drop(columns=["customerID"])
-    train, holdout, synthetic = split_rows(table, [3000, 1500, 2000])
+    train, holdout, synthetic = split_rows(table, [2000, 1000, 1200])
     synthetic.loc[:50, "PaymentMethod"] = "Cryptocurrency"
     baseline = compute_baseline(train, holdout, metadata, "Churn", seed=0)
     return train, holdout, synthetic, metadata, baseline
@@ -95,7 +95,7 @@ def test_baseline_keys_and_json(mixed_run):
     assert baseline["task"] == "classification"
     assert baseline["target"] == "Churn"
     assert set(baseline["trtr"]) == {"macro_f1", "accuracy"}
-    assert baseline["rows"] == {"train": 3000, "holdout": 1500}
+    assert baseline["rows"] == {"train": 2000, "holdout": 1000}
     assert baseline["skipped_reason"] is None
     assert json.loads(json.dumps(baseline, allow_nan=False)) == baseline
 

@@ -58,7 +58,7 @@ def prepare(train: pd.DataFrame, holdout: pd.DataFrame, target: str, seed: int =
 
 @pytest.fixture(scope="module")
 def adult_parts():
-    return split_rows(read_adult(), [6000, 3000, 6000])
+    return split_rows(read_adult(), [4000, 2000, 4000])
 
 
 @pytest.fixture(scope="module")
