@@ -83,7 +83,7 @@ def _add_table_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--missing-values", help="comma-separated text values read as missing (default: '',?,NA,N/A,NaN,nan,null,NULL,None)")
     group.add_argument("--holdout-fraction", type=float, help="share of rows held out for scoring (default 0.2)")
     group.add_argument("--seed", type=int, help="seed of the split, the models and the published sample (default 42)")
-    group.add_argument("--min-rows", type=int, help="fewest data rows accepted (default 50)")
+    group.add_argument("--min-rows", type=int, help="minimum number of data rows (default 50)")
     group.add_argument("--max-columns", type=int, help="most columns accepted (default 1000)")
     group.add_argument("--settings", dest="settings_url", help="settings file to use instead of synth.yaml beside the table")
 
@@ -179,7 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(verbose: bool, quiet: bool) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    level = logging.INFO
+    if verbose:
+        level = logging.DEBUG
+    elif quiet:
+        level = logging.WARNING
     # A candidate launched by the local launcher has its lines stamped by the parent.
     fmt = "%(levelname)-7s %(message)s" if os.environ.get("SYNTH_OPS_CHILD_PROCESS") else "%(asctime)s %(levelname)-7s %(message)s"
     logging.basicConfig(level=level, format=fmt, datefmt="%H:%M:%S", stream=sys.stderr)

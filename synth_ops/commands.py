@@ -1,4 +1,4 @@
-"""What each ``synth-ops`` subcommand does, over the parsed arguments."""
+"""Handlers of the ``synth-ops`` subcommands, one function per command."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """Run candidate steps as local subprocesses, bounded by cores and memory.
 
-Each candidate runs ``python -m synth_ops candidate --run URL --name NAME``:
-the same command a Kubernetes pod runs. A process that crashes, is killed
-(for example by the kernel when memory runs out) or outlives its hard time
-limit is recorded as failed or timed out; the others go on.
+Each candidate runs ``python -m synth_ops candidate --run URL --name NAME``,
+the same command a Kubernetes pod runs. A process that crashes or is killed
+(for example by the kernel when memory runs out) is recorded as failed. One
+that outlives its hard time limit is killed and recorded as timed out. The
+other candidates go on in both cases.
 """
 
 from __future__ import annotations

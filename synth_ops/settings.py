@@ -31,7 +31,7 @@ DEFAULT_WEIGHTS = {"fidelity": 0.4, "usability": 0.4, "privacy": 0.2}
 
 @dataclass
 class TableSettings:
-    """How a source table is read, cleaned, typed and split."""
+    """Settings for reading, cleaning, typing and splitting a source table."""
 
     #: Column to predict in the usability score; ``None`` skips usability.
     target: str | None = None
@@ -51,7 +51,7 @@ class TableSettings:
     holdout_fraction: float = 0.2
     #: Seed of the holdout split and of every candidate.
     seed: int = 42
-    #: Fewest data rows accepted; below it the holdout is too small to score.
+    #: Minimum number of data rows; with fewer, the holdout is too small to score.
     min_rows: int = 50
     #: Most columns accepted before the table is rejected, before it is loaded.
     max_columns: int = 1000
@@ -61,14 +61,14 @@ class TableSettings:
 
 @dataclass
 class CandidateSettings:
-    """Which synthesizers compete and how long each may train."""
+    """Settings for the competing synthesizers and their training time."""
 
     #: Candidate names to run; see ``ALL_CANDIDATES``.
     names: list[str] = field(default_factory=lambda: list(ALL_CANDIDATES))
     #: Training epochs of the deep candidates (CTGAN, TVAE, CopulaGAN).
     epochs: int = 300
-    #: Wall-time budget per candidate in seconds: deep models stop training at
-    #: the budget and keep what they learned; any candidate still running at
+    #: Wall-time budget per candidate in seconds. Deep models stop training at
+    #: the budget and keep what they learned. A candidate still running at
     #: twice the budget plus a grace minute is killed and marked timed out.
     time_budget: float = 600.0
     #: Per-candidate keyword arguments passed to the synthesizer, e.g.
@@ -171,7 +171,6 @@ _ALIASES = {
     "time_budget_seconds": "time_budget",
     "pii_columns": "pii",
     "drop_columns": "drop",
-    "thresholds": None,  # flattened below
 }
 
 
@@ -207,7 +206,7 @@ def apply_overrides(settings: RunSettings, overrides: dict[str, Any], *, source:
     for key, value in flat.items():
         if value is None and key not in ("target", "primary_key", "dataset"):
             continue
-        name = _ALIASES.get(key, key) or key
+        name = _ALIASES.get(key, key)
         if name == "names" and isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         found = _section_for(result, name)

@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class FitReport:
-    """What happened while fitting, recorded in ``scores.json``."""
+    """Record of one fit: device, time, epochs and warnings, stored in ``scores.json``."""
 
     device: str = "cpu"
     fit_seconds: float = 0.0

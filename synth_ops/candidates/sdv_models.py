@@ -1,7 +1,7 @@
 """SDV's single-table synthesizers as candidates.
 
-SDV 2.0's single-table ``fit`` takes a dict of one table name to its frame and
-``sample`` may return a dict keyed the same way; ``SdvModel`` hides both.
+SDV 2.0's single-table ``fit`` takes a dict of one table name to its frame,
+and ``sample`` may return a dict keyed the same way. ``SdvModel`` hides both.
 """
 
 from __future__ import annotations

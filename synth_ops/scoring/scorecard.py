@@ -1,8 +1,8 @@
 """The scorecard: the baseline computed once per run, and the scores of each candidate.
 
-``compute_baseline`` runs in the prepare step and stores what depends only on
-real data (the TRTR score and the holdout's exact-copy rate) so that every
-candidate is compared with the same reference. ``score_candidate`` runs once
+``compute_baseline`` runs in the prepare step and computes what depends only
+on real data (the TRTR score and the holdout's exact-copy rate). The prepare
+step stores it, so every candidate is compared with the same reference. ``score_candidate`` runs once
 per candidate. Both return plain dicts that ``json.dumps(..., allow_nan=False)``
 accepts: a score that cannot be computed is None, never NaN.
 """

@@ -1,4 +1,4 @@
-"""Where each step reads and writes inside ``<work>/<dataset>/<run_id>/``."""
+"""URLs of the files that each step reads and writes in ``<work>/<dataset>/<run_id>/``."""
 
 from __future__ import annotations
 

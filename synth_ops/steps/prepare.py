@@ -26,7 +26,7 @@ SETTINGS_FILE = "synth.yaml"
 
 @dataclass
 class PrepareResult:
-    """What the prepare step produced, or the registered version that made it unnecessary."""
+    """Result of the prepare step, or the registered version that made it unnecessary."""
 
     dataset: str
     run_id: str
@@ -80,7 +80,7 @@ def run_prepare(
     """Prepare ``source_url`` into ``<work>/<dataset>/<run_id>/``.
 
     When ``registry_url`` is given and a registered version was trained on the
-    same source content, nothing is written and the result says so, unless
+    same source content, nothing is written and the result reports that version, unless
     ``force`` is set.
     """
     from synth_ops.scoring import compute_baseline

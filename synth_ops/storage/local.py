@@ -1,4 +1,4 @@
-"""The ``file://`` backend: a directory tree stands in for a bucket."""
+"""The ``file://`` backend, where a directory tree takes the place of a bucket."""
 
 from __future__ import annotations
 

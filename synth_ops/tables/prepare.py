@@ -54,7 +54,7 @@ class PreparedTable:
 
 
 def _public_spec(spec: ColumnSpec, position: int) -> dict[str, Any]:
-    """A spec without any value of the real data (constants and categories omitted)."""
+    """Return ``spec`` without any value of the real data (constants and categories omitted)."""
     return {
         "position": position,
         "kind": spec.kind,
@@ -104,18 +104,18 @@ def split_holdout(frame: pd.DataFrame, target: str | None, fraction: float, seed
     from sklearn.model_selection import train_test_split
 
     stratify = None
-    how = "random"
+    split_method = "random"
     if target and target_kind in ("categorical", "boolean"):
         labels = frame[target].astype(str)
         counts = labels.value_counts()
         holdout_rows = int(round(len(frame) * fraction))
         if counts.min() >= 2 and holdout_rows >= len(counts):
             stratify = labels
-            how = f"stratified on {target}"
+            split_method = f"stratified on {target}"
         else:
             logger.warning("Holdout split is not stratified: target %r has a class with one row", target)
     train, holdout = train_test_split(frame, test_size=fraction, random_state=seed, stratify=stratify)
-    return train.reset_index(drop=True), holdout.reset_index(drop=True), how
+    return train.reset_index(drop=True), holdout.reset_index(drop=True), split_method
 
 
 def prepare_table(frame: pd.DataFrame, settings: TableSettings) -> PreparedTable:
@@ -134,12 +134,12 @@ def prepare_table(frame: pd.DataFrame, settings: TableSettings) -> PreparedTable
             "Keep at least one column with varying values"
         )
     target_kind = next((spec.kind for spec in specs if spec.name == settings.target), None)
-    train, holdout, how = split_holdout(model_frame, settings.target, settings.holdout_fraction, settings.seed, target_kind)
+    train, holdout, split_method = split_holdout(model_frame, settings.target, settings.holdout_fraction, settings.seed, target_kind)
     try:
         metadata = detect_metadata(train, specs)
     except ValueError as error:
         raise TableError(f"SDV could not build metadata for this table: {error}") from None
-    notes = [f"holdout of {len(holdout)} rows ({settings.holdout_fraction:.0%}, {how}, seed {settings.seed})"]
+    notes = [f"holdout of {len(holdout)} rows ({settings.holdout_fraction:.0%}, {split_method}, seed {settings.seed})"]
     for spec in specs:
         if not spec.modeled:
             notes.append(f"column {spec.name!r} is {spec.kind}: regenerated, not learned")
