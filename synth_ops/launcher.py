@@ -77,10 +77,22 @@ def _relay(stream, name: str) -> None:
     stream.close()
 
 
-def run_candidates(run_url: str, names: list[str], *, time_budget: float, parallel: int, on_finish=None) -> dict[str, CandidateProcess]:
-    """Run every candidate, at most ``parallel`` at a time; return their outcomes."""
+def run_candidates(
+    run_url: str,
+    names: list[str],
+    *,
+    time_budget: float,
+    parallel: int,
+    grace_seconds: float = _GRACE_SECONDS,
+    on_finish=None,
+) -> dict[str, CandidateProcess]:
+    """Run every candidate, at most ``parallel`` at a time; return their outcomes.
+
+    A candidate still running after ``2 * time_budget + grace_seconds`` is
+    killed with its whole process group.
+    """
     layout = RunLayout.from_url(run_url)
-    hard_limit = 2 * time_budget + _GRACE_SECONDS
+    hard_limit = 2 * time_budget + grace_seconds
     cores = os.cpu_count() or 1
     threads_each = max(1, cores // max(parallel, 1))
     env = dict(os.environ)
@@ -117,7 +129,7 @@ def run_candidates(run_url: str, names: list[str], *, time_budget: float, parall
                 item.status = "timed_out"
                 item.error = (
                     f"still running after {hard_limit:.0f} s (twice the time budget of {time_budget:.0f} s "
-                    "plus a grace minute); killed"
+                    f"plus {grace_seconds:.0f} s of grace); killed"
                 )
                 _record_failure(layout, item.name, "timed_out", item.error, elapsed)
             if code is None:
