@@ -37,9 +37,10 @@ MODEL_PARAMS = {
     "early_stopping": False,
 }
 
-#: OpenMP threads of the usability model. One thread costs about 0.2 s on
-#: 26,000 Adult rows (2-core machine), while candidates scored at the same
-#: time with one thread per core each ran about 8 times slower than alone.
+#: OpenMP threads of the usability model. On a 2-core machine busy with other
+#: processes, a thread per core made the usability and scorecard unit tests
+#: run 95 s instead of 11 s. One thread costs at most about 0.1 s more on
+#: 26,000 Adult rows.
 MODEL_THREADS = 1
 
 #: Maximum number of rows the model trains on, real or synthetic. Larger
