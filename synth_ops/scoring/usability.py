@@ -198,6 +198,11 @@ def _fit_and_score(
         fit_frame = fit_frame.sample(n=MAX_TRAINING_ROWS, random_state=seed)
     feature_kinds = {column: kind for column, kind in kinds.items() if column != target}
     (x_fit, x_test), categorical_mask = encode_ordinal([fit_frame, test_frame], feature_kinds, datetime_formats)
+    # scikit-learn's binning fails on a feature with no value at all (a
+    # candidate that only generated missing values), so such features are left out.
+    present = ~np.isnan(np.asarray(x_fit, dtype="float64")).all(axis=0) if len(x_fit) else np.ones(x_fit.shape[1], dtype=bool)
+    if not present.all():
+        x_fit, x_test, categorical_mask = x_fit[:, present], x_test[:, present], categorical_mask[present]
     categorical = categorical_mask if categorical_mask.any() else None
 
     if task == CLASSIFICATION:

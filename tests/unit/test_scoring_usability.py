@@ -104,6 +104,17 @@ def test_single_class_uses_constant_predictor(adult_parts, adult_prepared):
     assert 0.0 < scores["ratio"] < 0.75
 
 
+def test_all_missing_feature_is_left_out(adult_parts, adult_prepared):
+    _, holdout, fresh = adult_parts
+    kinds, baseline = adult_prepared
+    no_ages = fresh.assign(age=np.nan, **{"hours-per-week": np.nan})
+
+    scores = score_usability(holdout, no_ages, kinds, "income", baseline, seed=0)
+
+    assert scores["ratio"] is not None
+    assert 0.5 < scores["ratio"] < 1.1
+
+
 def test_missing_synthetic_target_scores_zero(adult_parts, adult_prepared):
     _, holdout, fresh = adult_parts
     kinds, baseline = adult_prepared
