@@ -66,7 +66,9 @@ def run_register(run_url: str, registry_url: str) -> dict[str, Any]:
         "libraries": run["libraries"],
         "settings": run["settings"],
         "created_at": run["created_at"],
-        "version": None,
+        # The version number is claimed inside register_version, after the
+        # report is rendered, so the page points to the manifest instead.
+        "version": "the version whose manifest.json lists this report",
     }
     view = ReportView(
         dataset=run["dataset"], run_id=run["run_id"], decision=decision, scores=all_scores,
