@@ -116,6 +116,11 @@ def decide(dataset: str, run_id: str, all_scores: dict[str, dict[str, Any]], set
     for name, scores in all_scores.items():
         status = scores.get("status", "failed")
         entry: dict[str, Any] = {"candidate": name, "status": status, "rank": None, "score": None, "components": {}, "gates": []}
+        if status == "skipped":
+            entry["verdict"] = "skipped"
+            entry["reason"] = f"skipped: {scores.get('error') or 'no reason recorded'}"
+            entries.append(entry)
+            continue
         if status != "ok":
             entry["verdict"] = "failed"
             entry["reason"] = f"{status}: {scores.get('error') or 'no error recorded'}"
@@ -142,7 +147,7 @@ def decide(dataset: str, run_id: str, all_scores: dict[str, dict[str, Any]], set
             entry["verdict"] = "lost"
             entry["reason"] = f"weighted score {entry['score']:.3f} below {leader['candidate']}'s {leader['score']:.3f}"
 
-    order = {"winner": 0, "lost": 1, "gated": 2, "failed": 3}
+    order = {"winner": 0, "lost": 1, "gated": 2, "failed": 3, "skipped": 4}
     entries.sort(key=lambda e: (order[e["verdict"]], e["rank"] or 0, -(e["score"] or 0.0), e["candidate"]))
     winner = passed[0]["candidate"] if passed else None
     reasons = []

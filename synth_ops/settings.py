@@ -21,8 +21,10 @@ logger = logging.getLogger(__name__)
 #: Values read as missing after surrounding spaces are stripped.
 DEFAULT_MISSING_VALUES = ["", "?", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]
 
-#: Candidate names in the order they are listed and launched.
-ALL_CANDIDATES = ["gaussian_copula", "ctgan", "tvae", "copula_gan"]
+#: Candidate names in the order they are listed and launched. ``tabular_argn``
+#: needs ``mostlyai-engine`` in the worker environment; without it, it is
+#: recorded as skipped, with the reason.
+ALL_CANDIDATES = ["gaussian_copula", "ctgan", "tvae", "copula_gan", "tabular_argn"]
 
 #: Default weights of the three scorecard dimensions (renormalized when
 #: usability is skipped because the table has no target).

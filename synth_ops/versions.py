@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from importlib import metadata
 
-TRACKED = ("synth-ops", "sdv", "rdt", "sdmetrics", "ctgan", "copulas", "torch", "pandas", "numpy", "scikit-learn", "pyarrow", "faker")
+TRACKED = ("synth-ops", "sdv", "rdt", "sdmetrics", "ctgan", "copulas", "torch", "pandas", "numpy", "scikit-learn", "pyarrow", "faker", "mostlyai-engine")
 
 
 def library_versions() -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from synth_ops.candidates.argn import TabularArgnCandidate, engine_available
 from synth_ops.candidates.base import Candidate, FitReport
 from synth_ops.candidates.sdv_models import (
     CopulaGANCandidate,
@@ -12,7 +13,8 @@ from synth_ops.candidates.sdv_models import (
 from synth_ops.errors import ConfigError
 
 CANDIDATES: dict[str, type[Candidate]] = {
-    cls.name: cls for cls in (GaussianCopulaCandidate, CTGANCandidate, TVAECandidate, CopulaGANCandidate)
+    cls.name: cls
+    for cls in (GaussianCopulaCandidate, CTGANCandidate, TVAECandidate, CopulaGANCandidate, TabularArgnCandidate)
 }
 
 
@@ -24,4 +26,4 @@ def get_candidate(name: str) -> type[Candidate]:
         raise ConfigError(f"unknown candidate {name!r}: choose from {', '.join(CANDIDATES)}") from None
 
 
-__all__ = ["CANDIDATES", "Candidate", "FitReport", "get_candidate"]
+__all__ = ["CANDIDATES", "Candidate", "FitReport", "engine_available", "get_candidate"]

@@ -41,7 +41,8 @@ def run_candidate(run_url: str, name: str) -> dict[str, Any]:
     Returns the ``scores.json`` payload. Raises ``CandidateError`` after
     recording the failure when the candidate fails.
     """
-    from synth_ops.candidates import get_candidate
+    from synth_ops.candidates import engine_available, get_candidate
+    from synth_ops.candidates.argn import INSTALL_HINT
     from synth_ops.scoring import score_candidate
 
     layout = RunLayout.from_url(run_url)
@@ -51,6 +52,12 @@ def run_candidate(run_url: str, name: str) -> dict[str, Any]:
     options = settings.candidates
     scores: dict[str, Any] = {"candidate": name, "status": "failed", "error": None, "timings": {}}
     log: dict[str, Any] = {"candidate": name, "libraries": library_versions(), "warnings": []}
+    if name == "tabular_argn" and not engine_available():
+        scores.update(status="skipped", error=f"mostlyai-engine is not installed in the worker environment; {INSTALL_HINT}")
+        logger.warning("Skipping candidate %s: %s", name, scores["error"])
+        storage.write_json(layout.candidate(name, "log.json"), log)
+        storage.write_json(layout.candidate(name, "scores.json"), scores)
+        return scores
     started = time.monotonic()
     try:
         _limit_threads()

@@ -30,7 +30,7 @@ def small_table():
 
 
 def test_candidate_names_registered():
-    assert list(CANDIDATES) == ["gaussian_copula", "ctgan", "tvae", "copula_gan"]
+    assert list(CANDIDATES) == ["gaussian_copula", "ctgan", "tvae", "copula_gan", "tabular_argn"]
 
 
 def test_unknown_candidate_rejected():
