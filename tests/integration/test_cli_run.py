@@ -129,6 +129,9 @@ def test_failed_run_changes_nothing(telco_run, tmp_path):
     assert "every candidate failed" in result.stderr
     assert len(result.stderr.strip().splitlines()[-1]) > 0
     assert registry_files(telco_run["registry"]) == before
+    failure_reports = list((telco_run["home"] / "work" / "telco_churn").glob("*-*/report.html"))
+    assert len(failure_reports) == 1
+    assert "every candidate failed" in failure_reports[0].read_text()
 
 
 def test_catalog_lists_champion(telco_run, tmp_path):
