@@ -23,17 +23,36 @@ def output_format(path: str | os.PathLike) -> str:
     return FORMATS[suffix]
 
 
-def write_rows(generator, rows: int, out_path: str | os.PathLike, *, seed: int | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS, progress=None) -> Path:
+def write_rows(generator, rows: int, out_path: str | os.PathLike, *, seed: int | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS, progress=None) -> Path | str:
     """Write ``rows`` rows from ``generator`` to ``out_path`` (CSV or Parquet by extension).
 
     Rows are generated and written one chunk at a time, so memory depends on
     ``chunk_rows``, not on ``rows``. The file appears only when complete: the
     rows go to a temporary file in the same directory that is then renamed.
+    ``out_path`` may also be a storage URL. An ``s3://`` object is written to a
+    local temporary file first and then uploaded, and its URL is returned.
     """
+    text = os.fspath(out_path)
+    if "://" in text:
+        from synth_ops import storage
+
+        url = storage.normalize_url(text)
+        if url.startswith("s3://"):
+            output_format(url)
+            with tempfile.TemporaryDirectory(prefix="synth-ops-sample-") as folder:
+                local = _write_file(generator, rows, Path(folder) / Path(url).name, seed=seed, chunk_rows=chunk_rows, progress=progress)
+                storage.for_url(url).upload_file(str(local), url)
+            return url
+        from synth_ops.storage.local import url_to_path
+
+        out_path = url_to_path(url)
+    return _write_file(generator, rows, Path(out_path), seed=seed, chunk_rows=chunk_rows, progress=progress)
+
+
+def _write_file(generator, rows: int, out_path: Path, *, seed: int | None, chunk_rows: int, progress) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    out_path = Path(out_path)
     kind = output_format(out_path)
     if rows < 1:
         raise ConfigError(f"rows={rows} is invalid: request 1 or more rows")
