@@ -40,7 +40,8 @@ def configure_airflow_home() -> None:
 configure_airflow_home()
 
 #: The worker environment's synth-ops, which the local launcher runs.
-WORKER_BIN = REPOSITORY / ".venv" / "bin" / "synth-ops"
+#: The worker environment's synth-ops; SYNTH_OPS_WORKER_BIN points the tests at another one.
+WORKER_BIN = Path(os.environ.get("SYNTH_OPS_WORKER_BIN") or REPOSITORY / ".venv" / "bin" / "synth-ops")
 DATASETS = REPOSITORY.parent / "shared" / "datasets"
 
 #: Variables that would point boto3 or synth-ops somewhere other than the test server.

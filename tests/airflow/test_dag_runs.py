@@ -2,7 +2,7 @@
 
 A 1,500-row slice of the Adult table lands in the landing bucket beside a
 ``synth.yaml`` that gives TVAE an invalid parameter, so one candidate fails
-for a real reason while GaussianCopula trains. The step subprocesses are the
+for a real reason while GaussianCopula and TabularARGN train. The step subprocesses are the
 worker environment's ``synth-ops``, reached through the same environment
 contract that a pod gets.
 """
@@ -28,7 +28,15 @@ epochs: 2
 candidates:
   gaussian_copula: {}
   tvae: {embedding_dim: -5}
+  tabular_argn: {}
 """
+TRAINED = {"gaussian_copula", "tabular_argn"}
+
+
+def worker_has_engine(worker_bin: Path) -> bool:
+    """Tell whether the worker environment can import mostlyai-engine (TabularARGN)."""
+    python = str(worker_bin.parent / "python")
+    return subprocess.run([python, "-c", "import mostlyai.engine"], capture_output=True).returncode == 0
 
 
 def load_dag(dag_id: str):
@@ -90,6 +98,7 @@ def test_arrival_run_succeeds_despite_failed_candidate(arrival_run):
     assert dag_run.state == "success", states
     assert states[("tournament.fit_candidate", 0)] == "success"
     assert states[("tournament.fit_candidate", 1)] == "failed"
+    assert states[("tournament.fit_candidate", 2)] == "success"
     assert states[("tournament.select_winner", 0)] == "success"
     assert states[("tournament.register_champion", 0)] == "success"
     assert states[("tournament.summarize_tournament", -1)] == "success"
@@ -102,6 +111,7 @@ def test_arrival_run_labels_mapped_tasks(arrival_run):
     assert labels[("tournament.prepare_dataset", 0)] == "adult"
     assert labels[("tournament.fit_candidate", 0)] == "adult gaussian_copula"
     assert labels[("tournament.fit_candidate", 1)] == "adult tvae"
+    assert labels[("tournament.fit_candidate", 2)] == "adult tabular_argn"
 
 
 def test_arrival_run_registers_verified_champion(arrival_run, deployment, worker_bin):
@@ -113,7 +123,7 @@ def test_arrival_run_registers_verified_champion(arrival_run, deployment, worker
     assert champion is not None
     verify_version(deployment.registry_url, "adult", champion["version"])
     manifest = storage.read_json(f"{deployment.registry_url}/adult/{champion['version']}/manifest.json")
-    assert manifest["candidate"] == "gaussian_copula"
+    assert manifest["candidate"] in TRAINED
     _, table = arrival_run
     real_columns = [name.strip() for name in table.splitlines()[0].decode("utf-8").split(",")]
     synthetic = worker_parquet_columns(worker_bin, f"{deployment.registry_url}/adult/{champion['version']}/synthetic.parquet")
@@ -129,23 +139,41 @@ def test_arrival_run_records_failed_candidate(arrival_run, deployment):
     decision = storage.read_json(f"{deployment.work_url}/adult/{manifest['run_id']}/decision.json")
     verdicts = {entry["candidate"]: entry for entry in decision["ranking"]}
 
-    assert decision["winner"] == "gaussian_copula"
+    assert decision["winner"] in TRAINED
+    assert verdicts["gaussian_copula"]["status"] == "ok"
     assert verdicts["tvae"]["status"] == "failed"
     assert verdicts["tvae"]["verdict"] == "failed"
     # torch rejects the negative embedding size when TVAE builds its network.
     assert "RuntimeError" in verdicts["tvae"]["reason"]
 
 
+def test_arrival_run_trains_argn_in_worker(arrival_run, deployment, worker_bin):
+    from synth_ops import storage
+
+    if not worker_has_engine(worker_bin):
+        pytest.skip(f"mostlyai-engine is not installed in the worker environment {worker_bin.parent.parent}")
+    champion = storage.read_json(f"{deployment.registry_url}/adult/champion.json")
+    manifest = storage.read_json(f"{deployment.registry_url}/adult/{champion['version']}/manifest.json")
+    run = f"{deployment.work_url}/adult/{manifest['run_id']}"
+    scores = storage.read_json(f"{run}/candidates/tabular_argn/scores.json")
+
+    assert scores["status"] == "ok", scores.get("error")
+    assert scores["params"]["value_protection"] is True
+    assert 0.0 < scores["fidelity"]["quality"] <= 1.0
+    assert storage.exists(f"{run}/candidates/tabular_argn/generator.pkl")
+
+
 def test_arrival_run_emits_champion_asset_event(arrival_run, deployment):
     from synth_ops import storage
 
     champion = storage.read_json(f"{deployment.registry_url}/adult/champion.json")
+    manifest = storage.read_json(f"{deployment.registry_url}/adult/{champion['version']}/manifest.json")
     events = champion_events("adult")
 
     assert len(events) == 1
     assert events[0]["dataset"] == "adult"
     assert events[0]["version"] == champion["version"]
-    assert events[0]["candidate"] == "gaussian_copula"
+    assert events[0]["candidate"] == manifest["candidate"]
     assert events[0]["url"] == f"{deployment.registry_url}/adult/{champion['version']}"
 
 

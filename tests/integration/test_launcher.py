@@ -88,3 +88,23 @@ def test_parallelism_bounded_by_request():
     assert launcher.plan_parallelism(4, cells=1000, requested=1) == 1
     assert launcher.plan_parallelism(2, cells=1000, requested=8) == 2
     assert 1 <= launcher.plan_parallelism(4, cells=10**12) <= 4
+
+
+def test_argn_without_engine_recorded_skipped(prepared_run, monkeypatch):
+    import synth_ops.candidates
+    from synth_ops.steps import run_candidate, run_select
+
+    # The engine's absence is simulated: the test environment may have it installed.
+    monkeypatch.setattr(synth_ops.candidates, "engine_available", lambda: False)
+
+    scores = run_candidate(prepared_run.url, "tabular_argn")
+    run_candidate(prepared_run.url, "gaussian_copula")
+    decision = run_select(prepared_run.url, candidates=["gaussian_copula", "tabular_argn"])
+
+    assert scores["status"] == "skipped"
+    assert "mostlyai-engine is not installed" in scores["error"]
+    assert "--no-deps mostlyai-engine" in scores["error"]
+    verdicts = {entry["candidate"]: entry for entry in decision["ranking"]}
+    assert verdicts["tabular_argn"]["verdict"] == "skipped"
+    assert verdicts["tabular_argn"]["reason"].startswith("skipped: mostlyai-engine is not installed")
+    assert decision["winner"] == "gaussian_copula"
