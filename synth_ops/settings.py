@@ -7,6 +7,7 @@ Every setting has one home here so the CLI, the pod steps and the DAGs agree.
 from __future__ import annotations
 
 import copy
+import math
 import difflib
 import logging
 from dataclasses import asdict, dataclass, field, fields
@@ -155,6 +156,8 @@ class RunSettings:
             raise ConfigError(
                 f"max_dcr_share={sel.max_dcr_share} is invalid: use a value between 0.5 and 1.0"
             )
+        if cands.parallel < 0:
+            raise ConfigError(f"parallel={cands.parallel} is invalid: use 0 (choose from cores and memory) or more")
         if self.publish_rows < 0:
             raise ConfigError(f"publish_rows={self.publish_rows} is invalid: use 0 or more")
         return self
@@ -220,10 +223,14 @@ def apply_overrides(settings: RunSettings, overrides: dict[str, Any], *, source:
         section, attr = found
         current = getattr(section, attr)
         if attr == "weights":
+            if not isinstance(value, dict):
+                raise ConfigError(f"setting {key!r} in {source} has invalid value {value!r}: expected a mapping such as {{fidelity: 0.4}}")
             merged = dict(current)
-            merged.update({k: float(v) for k, v in value.items()})
+            merged.update({k: _coerce(v, float, f"weights.{k}", source) for k, v in value.items()})
             value = merged
         elif attr == "params":
+            if not isinstance(value, dict) or not all(isinstance(opts, dict) or opts is None for opts in value.values()):
+                raise ConfigError(f"setting {key!r} in {source} has invalid value {value!r}: expected candidate names mapped to settings")
             merged = copy.deepcopy(current)
             for cand, opts in value.items():
                 merged.setdefault(cand, {}).update(opts or {})
@@ -236,17 +243,41 @@ def apply_overrides(settings: RunSettings, overrides: dict[str, Any], *, source:
             value = _coerce(value, float, key, source)
         elif isinstance(current, list) and isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
+        _check_type(attr, key, value, current, source)
         setattr(section, attr, value)
     return result
 
 
+_TEXT_SETTINGS = ("target", "primary_key", "dataset")
+
+
 def _coerce(value: Any, kind: type, key: str, source: str) -> Any:
+    if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
+        raise ConfigError(f"setting {key!r} in {source} has invalid value {value!r}: expected {kind.__name__}")
     try:
-        return kind(value)
+        result = kind(value)
     except (TypeError, ValueError):
         raise ConfigError(
             f"setting {key!r} in {source} has invalid value {value!r}: expected {kind.__name__}"
         ) from None
+    if kind is float and not math.isfinite(result):
+        raise ConfigError(f"setting {key!r} in {source} has invalid value {value!r}: expected a finite number")
+    return result
+
+
+def _check_type(attr: str, key: str, value: Any, current: Any, source: str) -> None:
+    """Raise ``ConfigError`` when ``value`` has the wrong shape for setting ``attr``."""
+    if attr in _TEXT_SETTINGS:
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ConfigError(f"setting {key!r} in {source} has invalid value {value!r}: expected a column or dataset name")
+    elif isinstance(current, list):
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"setting {key!r} in {source} has invalid value {value!r}: expected a list of names")
+    elif isinstance(current, dict):
+        if not isinstance(value, dict):
+            raise ConfigError(f"setting {key!r} in {source} has invalid value {value!r}: expected a mapping")
+        if attr == "weights" and not all(isinstance(item, float) and math.isfinite(item) for item in value.values()):
+            raise ConfigError(f"setting {key!r} in {source} has invalid value {value!r}: weights must be finite numbers")
 
 
 def load_yaml_settings(text: str, source: str) -> dict[str, Any]:

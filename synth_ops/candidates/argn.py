@@ -106,7 +106,10 @@ class ArgnModel:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            generate(workspace_dir=workspace, sample_size=rows, device=device)
+            # Value protection hides rare categories. "sample" draws a frequent
+            # category in their place instead of writing a "_RARE_" token, so
+            # every value stays one of the column's real categories.
+            generate(workspace_dir=workspace, sample_size=rows, device=device, rare_category_replacement_method="sample")
         parts = sorted(output.glob("*.parquet"))
         frame = pd.concat([pd.read_parquet(part) for part in parts], ignore_index=True)
         return self._match_dtypes(frame)

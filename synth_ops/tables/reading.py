@@ -65,6 +65,10 @@ def read_source(url: str, settings: TableSettings) -> SourceTable:
             "Latin-1 text) or a Parquet file"
         )
     text, encoding = _decode(data, url)
+    if text.lstrip()[:1] in ("{", "["):
+        raise TableError(
+            f"{url} is not a table: it looks like JSON; provide a CSV (UTF-8 or Latin-1 text) or a Parquet file"
+        )
     frame, delimiter = _read_csv_text(text, url, len(data), settings)
     return SourceTable(frame=frame, url=url, sha256=digest, format="csv", encoding=encoding, delimiter=delimiter)
 
@@ -146,10 +150,27 @@ def _read_csv_text(text: str, url: str, size: int, settings: TableSettings) -> t
             f"{url} is not a well-formed table: {error}. Every row needs as many fields as the header"
         ) from None
     frame.columns = header
+    _check_row_lengths(text, delimiter, len(header), url)
     if frame.empty:
         raise TableError(f"{url} has a header but no data rows: add rows to the table")
     logger.info("Read %s: %d rows x %d columns (delimiter %r)", url, len(frame), len(header), delimiter)
     return frame, delimiter
+
+
+def _check_row_lengths(text: str, delimiter: str, width: int, url: str) -> None:
+    """Raise ``TableError`` naming the first row with fewer fields than the header.
+
+    pandas fills such rows with empty values without a warning, which would
+    quietly turn a truncated line into missing values.
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    next(reader, None)
+    for record in reader:
+        if record and len(record) < width:
+            raise TableError(
+                f"{url} is not a well-formed table: line {reader.line_num} has {len(record)} fields, "
+                f"the header has {width}. Every row needs as many fields as the header"
+            )
 
 
 def _read_parquet(data: bytes, url: str, settings: TableSettings) -> pd.DataFrame:

@@ -1039,3 +1039,18 @@ def test_public_api_names():
     }
     for name in registry_package.__all__:
         assert getattr(registry_package, name) is not None
+
+
+def test_champion_manifest_edit_detected(tmp_path):
+    import pickle as pickle_module
+
+    from synth_ops.errors import VerificationError
+    from synth_ops.registry import load_generator, register_version
+
+    registry = str(tmp_path / "registry")
+    register_version(registry, "edited", {"generator.pkl": pickle_module.dumps({"rows": 1})}, {"config": {"seed": 42}})
+    manifest = tmp_path / "registry" / "edited" / "v1" / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"seed": 42', '"seed": 43'))
+
+    with pytest.raises(VerificationError, match="changed after registration"):
+        load_generator(registry, "edited")

@@ -62,6 +62,14 @@ def test_unknown_candidate_rejected():
         ({"max_dcr_share": 0.2}, "max_dcr_share=0.2 is invalid"),
         ({"weights": {"speed": 1}}, "unknown weight 'speed'"),
         ({"epochs": "many"}, "setting 'epochs' in command-line flags has invalid value 'many'"),
+        ({"target": 5}, "setting 'target' in command-line flags has invalid value 5: expected a column"),
+        ({"missing_values": 7}, "setting 'missing_values' .* expected a list of names"),
+        ({"weights": 3}, "setting 'weights' .* expected a mapping"),
+        ({"weights": {"fidelity": float("nan")}}, "expected a finite number"),
+        ({"holdout_fraction": True}, "setting 'holdout_fraction' .* expected float"),
+        ({"seed": 1.5}, "setting 'seed' .* expected int"),
+        ({"datetime_formats": "x"}, "setting 'datetime_formats' .* expected a mapping"),
+        ({"parallel": -2}, "parallel=-2 is invalid"),
     ],
 )
 def test_invalid_values_rejected(overrides, message):

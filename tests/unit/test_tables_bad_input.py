@@ -90,6 +90,22 @@ def test_ragged_text_rejected(tmp_path):
         read_source(url, TableSettings())
 
 
+def test_short_row_rejected_with_line(tmp_path):
+    rows = [f"{i},x,{i * 2}" for i in range(60)]
+    rows[10] = "10,x"
+    url = _write(tmp_path, "short.csv", "a,b,c\n" + "\n".join(rows) + "\n")
+
+    with pytest.raises(TableError, match="line 12 has 2 fields, the header has 3"):
+        read_source(url, TableSettings())
+
+
+def test_json_file_rejected(tmp_path):
+    url = _write(tmp_path, "records.csv", '[{"a": 1, "b": 2}, {"a": 3, "b": 4}]')
+
+    with pytest.raises(TableError, match="is not a table: it looks like JSON"):
+        read_source(url, TableSettings())
+
+
 def test_wide_table_rejected_before_parsing(tmp_path):
     header = ",".join(f"c{i}" for i in range(2000))
     row = ",".join("1" for _ in range(2000))
