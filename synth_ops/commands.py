@@ -59,6 +59,10 @@ def command_run(args: argparse.Namespace) -> int:
         force=args.force,
     )
     _print_result(result)
+    if args.timings_json:
+        timings = {"dataset": result.dataset, "run_id": result.run_id, "run_url": result.run_url, "skipped": result.skipped, "step_seconds": result.step_seconds}
+        with open(args.timings_json, "w", encoding="utf-8") as handle:
+            json.dump(timings, handle, indent=2)
     return 0
 
 

@@ -65,6 +65,10 @@ class Generator:
         if rows < 0:
             raise SynthOpsError(f"rows={rows} is invalid: request 0 or more rows")
         base_seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+        # A model may prepare for a large sample: a GaussianCopula builds its lookup tables.
+        expect_rows = getattr(self.model, "expect_rows", None)
+        if callable(expect_rows) and rows > chunk_rows:
+            expect_rows(rows)
         done = 0
         index = 0
         while done < rows or (rows == 0 and index == 0):
@@ -149,4 +153,9 @@ def restore_dtype(values: pd.Series, spec: ColumnSpec) -> pd.Series:
         return values.astype("boolean")
     if dtype in ("string", "str"):
         return values.astype("string")
-    return values.astype(object).where(values.notna(), None)
+    array = values.to_numpy(dtype=object)
+    missing = pd.isna(array)
+    if missing.any():
+        array = array.copy()
+        array[missing] = None
+    return pd.Series(array, index=values.index, name=values.name, dtype=object)

@@ -29,6 +29,14 @@ _BASE_MEMORY_BYTES = 1.5 * 2**30
 _BYTES_PER_CELL = 400
 _GRACE_SECONDS = 60.0
 
+#: Launch order, longest expected run first, so that the candidates still
+#: running at the end are short ones and no core waits idle for long. On
+#: Adult at 3 epochs on 2 cores, one thread each, CTGAN and CopulaGAN ran
+#: 36 s each, TVAE 23 s and GaussianCopula 13 s. Unknown names rank with the
+#: deep candidates, and ties keep the requested order.
+_LAUNCH_RANK = {"copula_gan": 0, "ctgan": 0, "tabular_argn": 0, "tvae": 1, "gaussian_copula": 2}
+_UNKNOWN_RANK = 0
+
 
 @dataclass
 class CandidateProcess:
@@ -65,6 +73,11 @@ def plan_parallelism(candidates: int, cells: int, requested: int = 0) -> int:
     return max(1, min(candidates, cores, by_memory))
 
 
+def launch_order(names: list[str]) -> list[str]:
+    """Return ``names`` in launch order: expected longest first, ties in the given order."""
+    return sorted(names, key=lambda name: _LAUNCH_RANK.get(name, _UNKNOWN_RANK))
+
+
 def candidate_command(run_url: str, name: str) -> list[str]:
     return [sys.executable, "-m", "synth_ops", "candidate", "--run", run_url, "--name", name]
 
@@ -86,7 +99,7 @@ def run_candidates(
     grace_seconds: float = _GRACE_SECONDS,
     on_finish=None,
 ) -> dict[str, CandidateProcess]:
-    """Run every candidate, at most ``parallel`` at a time; return their outcomes.
+    """Run every candidate, at most ``parallel`` at a time, in ``launch_order``; return their outcomes.
 
     A candidate still running after ``2 * time_budget + grace_seconds`` is
     killed with its whole process group.
@@ -97,7 +110,7 @@ def run_candidates(
     threads_each = max(1, cores // max(parallel, 1))
     env = dict(os.environ)
     env.update({"SYNTH_OPS_THREADS": str(threads_each), "OMP_NUM_THREADS": str(threads_each), "PYTHONUNBUFFERED": "1", "SYNTH_OPS_CHILD_PROCESS": "1"})
-    pending = [CandidateProcess(name) for name in names]
+    pending = [CandidateProcess(name) for name in launch_order(names)]
     running: list[CandidateProcess] = []
     done: dict[str, CandidateProcess] = {}
     logger.info("Running %d candidates, %d at a time, %d thread(s) each; hard limit %.0f s each", len(names), parallel, threads_each, hard_limit)

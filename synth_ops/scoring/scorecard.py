@@ -20,7 +20,7 @@ import pandas as pd
 from synth_ops.errors import CandidateError, ConfigError, TableError
 from synth_ops.scoring.encoding import column_kinds, read_table_metadata
 from synth_ops.scoring.fidelity import score_fidelity
-from synth_ops.scoring.privacy import exact_copy_rate, score_privacy
+from synth_ops.scoring.privacy import exact_copy_rate, holdout_to_training_distances, score_privacy
 from synth_ops.scoring.usability import compute_trtr, infer_task, score_usability
 
 logger = logging.getLogger(__name__)
@@ -81,6 +81,18 @@ def compute_baseline(
     return to_json_safe(baseline)
 
 
+def real_privacy_reference(train: pd.DataFrame, holdout: pd.DataFrame, metadata: dict, *, seed: int) -> np.ndarray:
+    """Compute the holdout-to-training distances that ``score_candidate`` compares every candidate with.
+
+    They depend only on the real rows and the seed, so the prepare step
+    computes them once per run. Raises TableError for unusable frames or metadata.
+    """
+    columns, column_metadata = _check_real_frames(train, holdout, metadata)
+    kinds = column_kinds(column_metadata, columns)
+    formats = _datetime_formats(column_metadata, columns)
+    return holdout_to_training_distances(train, holdout[columns], kinds, seed=seed, datetime_formats=formats)
+
+
 def score_candidate(
     train: pd.DataFrame,
     holdout: pd.DataFrame,
@@ -91,6 +103,7 @@ def score_candidate(
     *,
     seed: int,
     timings_out: dict | None = None,
+    holdout_to_training: np.ndarray | None = None,
 ) -> dict:
     """Score one candidate's synthetic rows for fidelity, usability and privacy.
 
@@ -99,7 +112,9 @@ def score_candidate(
     ``score_privacy``. ``baseline`` is the output of ``compute_baseline`` for
     the same ``train``, ``holdout`` and ``target``; its TRTR is reused, not
     recomputed. When ``timings_out`` is a dict, it receives the seconds spent on
-    each dimension under the same three keys.
+    each dimension under the same three keys. ``holdout_to_training`` is the
+    output of ``real_privacy_reference`` for the same frames and seed, or None
+    to compute it here.
 
     Columns of ``synthetic`` beyond the training columns are ignored. Raises
     CandidateError when ``synthetic`` is empty or lacks a training column or
@@ -134,7 +149,7 @@ def score_candidate(
     started = time.perf_counter()
     privacy = score_privacy(
         train, holdout, synthetic, kinds, baseline["holdout_exact_copy_rate"],
-        seed=seed, datetime_formats=formats,
+        seed=seed, datetime_formats=formats, holdout_to_training=holdout_to_training,
     )
     timings["privacy"] = time.perf_counter() - started
 

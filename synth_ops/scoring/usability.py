@@ -252,6 +252,9 @@ def _regression_scores(y_true: np.ndarray, y_predicted: np.ndarray) -> dict[str,
 
 def _labels(series: pd.Series) -> np.ndarray:
     """Return class labels as text, so 1, 1.0 and True name the same class in every frame."""
+    if pd.api.types.infer_dtype(series, skipna=False) == "string":
+        # Every value is already text, which _label_text would return unchanged.
+        return series.to_numpy(dtype=object).copy()
     return np.array([_label_text(value) for value in series.to_numpy(dtype=object)], dtype=object)
 
 

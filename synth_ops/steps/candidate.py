@@ -17,7 +17,7 @@ import traceback
 from typing import Any
 
 from synth_ops import storage
-from synth_ops.errors import CandidateError, SynthOpsError
+from synth_ops.errors import CandidateError, ObjectNotFoundError, SynthOpsError
 from synth_ops.generator import Generator, seed_everything
 from synth_ops.settings import RunSettings
 from synth_ops.steps.layout import RunLayout
@@ -65,6 +65,7 @@ def run_candidate(run_url: str, name: str) -> dict[str, Any]:
         holdout = storage.read_parquet(layout.holdout)
         metadata = storage.read_json(layout.metadata)
         baseline = storage.read_json(layout.baseline)
+        privacy_reference = _read_privacy_reference(layout)
         columns = [ColumnSpec.from_dict(item) for item in storage.read_json(layout.columns)]
         seed = settings.table.seed
 
@@ -92,7 +93,8 @@ def run_candidate(run_url: str, name: str) -> dict[str, Any]:
         score_started = time.monotonic()
         dimension_seconds: dict[str, float] = {}
         card = score_candidate(
-            train, holdout, model_rows, metadata, settings.table.target, baseline, seed=seed, timings_out=dimension_seconds
+            train, holdout, model_rows, metadata, settings.table.target, baseline, seed=seed, timings_out=dimension_seconds,
+            holdout_to_training=privacy_reference,
         )
         score_seconds = time.monotonic() - score_started
 
@@ -128,3 +130,16 @@ def run_candidate(run_url: str, name: str) -> dict[str, Any]:
         storage.write_json(layout.candidate(name, "log.json"), log)
         storage.write_json(layout.candidate(name, "scores.json"), scores)
     return scores
+
+
+def _read_privacy_reference(layout: RunLayout):
+    """Return the run's holdout-to-training distances, or None for a run prepared before they were stored."""
+    import io
+
+    import numpy as np
+
+    try:
+        data = storage.read_bytes(layout.privacy_reference)
+    except ObjectNotFoundError:
+        return None
+    return np.load(io.BytesIO(data), allow_pickle=False)

@@ -53,6 +53,10 @@ class RunLayout:
         return self.path("prepared", "baseline.json")
 
     @property
+    def privacy_reference(self) -> str:
+        return self.path("prepared", "holdout_to_training.npy")
+
+    @property
     def decision(self) -> str:
         return self.path("decision.json")
 

@@ -84,6 +84,7 @@ def run_prepare(
     ``force`` is set.
     """
     from synth_ops.scoring import compute_baseline
+    from synth_ops.scoring.scorecard import real_privacy_reference
 
     source_url = storage.normalize_url(source_url)
     yaml_overrides, yaml_url = load_settings_beside(source_url, settings_url)
@@ -117,6 +118,8 @@ def run_prepare(
     storage.write_json(layout.profile, prepared.profile())
     storage.write_json(layout.columns, [spec.to_dict() for spec in prepared.columns])
     storage.write_json(layout.baseline, baseline)
+    reference = real_privacy_reference(prepared.train, prepared.holdout, prepared.metadata, seed=prepared.seed)
+    storage.write_bytes(layout.privacy_reference, _npy_bytes(reference))
     run_record = {
         "dataset": dataset,
         "run_id": run_id,
@@ -138,3 +141,13 @@ def run_prepare(
     # run.json is written last: its presence marks a complete prepare step.
     storage.write_json(layout.run_json, json.loads(json.dumps(run_record, default=str)))
     return PrepareResult(dataset, run_id, layout.url, source.sha256, settings, rows=len(source.frame))
+
+
+def _npy_bytes(array) -> bytes:
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()

@@ -22,6 +22,12 @@ import pandas as pd
 # With fewer values than this, one character shared by all of them may be chance.
 _MIN_VALUES_FOR_LITERALS = 10
 
+_INT64_MAX = 2**63 - 1
+# Key spaces up to this size are numbered with int64 arithmetic, larger ones with Python ints.
+_INT64_SAFE = 2**62
+# Blocks shorter than this make int64 arithmetic no faster than Python ints.
+_MIN_BLOCK = 4096
+
 
 def infer_key_format(series: pd.Series) -> dict[str, Any]:
     """Summarize a key column's format without keeping any of its values."""
@@ -109,6 +115,51 @@ def generate_keys(key_format: dict[str, Any], count: int, seed: int, offset: int
     while math.gcd(multiplier, space) != 1:
         multiplier = rng.randrange(1, space)
     shift = rng.randrange(space)
+    numbers = _affine_numbers(multiplier, shift, space, offset, count)
+    # numpy strings drop trailing NUL characters, so such alphabets are written one key at a time.
+    if numbers is None or not positions or any("\0" in characters for characters in positions):
+        return pd.Series(_keys_one_by_one(positions, multiplier, shift, space, offset, count), dtype=object)
+    return pd.Series(_keys_from_numbers(positions, numbers), dtype=object)
+
+
+def _affine_numbers(multiplier: int, shift: int, space: int, offset: int, count: int) -> np.ndarray | None:
+    """Return ``(multiplier * i + shift) % space`` for ``i`` in ``offset .. offset + count - 1`` as int64.
+
+    Returns None when int64 arithmetic could overflow. Each block of ``step``
+    indexes starts from its exact first number, so ``multiplier * j`` stays
+    below 2**63 for the ``j < step`` within a block.
+    """
+    if count == 0:
+        return np.empty(0, dtype="int64")
+    if space > _INT64_SAFE:
+        return None
+    step = (_INT64_MAX - space) // multiplier
+    if step < min(count, _MIN_BLOCK):
+        return None
+    step = min(step, count)
+    within = np.arange(step, dtype="int64") * (multiplier % space)
+    numbers = np.empty(count, dtype="int64")
+    for start in range(0, count, step):
+        size = min(step, count - start)
+        first = (multiplier * (offset + start) + shift) % space
+        numbers[start:start + size] = (within[:size] + first) % space
+    return numbers
+
+
+def _keys_from_numbers(positions: list[str], numbers: np.ndarray) -> np.ndarray:
+    """Write each number in the mixed radix of ``positions``; return the keys as an object array."""
+    width = len(positions)
+    code_points = np.empty((len(numbers), width), dtype="<u4")
+    remaining = numbers.copy()
+    for index in range(width - 1, -1, -1):
+        alphabet = positions[index]
+        remaining, digits = np.divmod(remaining, len(alphabet))
+        code_points[:, index] = np.frombuffer(alphabet.encode("utf-32-le"), dtype="<u4")[digits]
+    # A row of UTF-32 code points is one fixed-width numpy string.
+    return code_points.view(f"<U{width}").ravel().astype(object)
+
+
+def _keys_one_by_one(positions: list[str], multiplier: int, shift: int, space: int, offset: int, count: int) -> list[str]:
     radices = [len(characters) for characters in positions]
     values = []
     for index in range(offset, offset + count):
@@ -118,4 +169,4 @@ def generate_keys(key_format: dict[str, Any], count: int, seed: int, offset: int
             number, digit = divmod(number, radix)
             characters.append(alphabet[digit])
         values.append("".join(reversed(characters)))
-    return pd.Series(values, dtype=object)
+    return values

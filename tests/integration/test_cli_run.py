@@ -39,9 +39,19 @@ def telco_run(tmp_path_factory):
     real.to_csv(table, index=False)
     result = synth_ops(
         "run", str(table), "--target", "Churn", "--candidates", "gaussian_copula,ctgan",
-        "--epochs", "2", "--time-budget", "120", home=home,
+        "--epochs", "2", "--time-budget", "120", "--timings-json", str(home / "timings.json"), home=home,
     )
     return {"home": home, "table": table, "real": real, "result": result, "registry": home / "registry"}
+
+
+def test_run_writes_step_timings(telco_run):
+    timings = json.loads((telco_run["home"] / "timings.json").read_text())
+
+    assert timings["dataset"] == "telco_churn"
+    assert timings["skipped"] is False
+    assert list(timings["step_seconds"]) == ["prepare", "candidates", "select", "register"]
+    assert all(seconds >= 0 for seconds in timings["step_seconds"].values())
+    assert timings["run_url"].endswith(timings["run_id"])
 
 
 def test_run_prints_table_and_location(telco_run):

@@ -138,8 +138,9 @@ def test_signature_checked_over_s3(registry, monkeypatch):
     manifest["rows"] = 1_000_000
     storage.write_json(registered.manifest_url, manifest)
 
+    # The version is named, so the champion's manifest hash check is bypassed.
     with pytest.raises(VerificationError, match="signature of manifest .* is invalid"):
-        load_generator(registry, "adult")
+        load_generator(registry, "adult", "v1")
 
 
 def test_concurrent_registrations_get_distinct_versions(registry):
