@@ -152,7 +152,10 @@ def decide(dataset: str, run_id: str, all_scores: dict[str, dict[str, Any]], set
     winner = passed[0]["candidate"] if passed else None
     reasons = []
     if winner is None:
-        if not any(e["status"] == "ok" for e in entries):
+        statuses = {e["status"] for e in entries}
+        if statuses == {"timed_out"}:
+            reasons.append("every candidate timed out, so there is nothing to register; raise --time-budget")
+        elif "ok" not in statuses:
             reasons.append("every candidate failed, so there is nothing to register")
         else:
             reasons.append("no candidate passed every gate, so nothing is registered")

@@ -92,3 +92,9 @@ def test_all_failed_has_reasons():
     assert decision["winner"] is None
     assert decision["reasons"][0] == "every candidate failed, so there is nothing to register"
     assert "a: failed: boom" in decision["reasons"]
+
+
+def test_all_timed_out_says_so():
+    decision = decide("d", "r", {"a": {"status": "timed_out", "error": "still running after 120 s"}}, SelectionSettings())
+
+    assert decision["reasons"][0] == "every candidate timed out, so there is nothing to register; raise --time-budget"
