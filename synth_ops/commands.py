@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 
 from synth_ops import storage
@@ -113,6 +114,14 @@ def command_candidate(args: argparse.Namespace) -> int:
     scores = run_candidate(args.run, args.name)
     quality = (scores.get("fidelity") or {}).get("quality")
     print(f"{args.name}: {scores['status']}, quality {quality:.3f}" if quality is not None else f"{args.name}: {scores['status']}")
+    if os.environ.get("SYNTH_OPS_CHILD_PROCESS"):
+        # The local launcher waits for this process, and every output is
+        # written by now. Leaving without the interpreter's teardown of SDV,
+        # torch and scikit-learn saves about 0.9 s per candidate on 2 cores.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(0)
     return 0
 
 
