@@ -1,6 +1,6 @@
 """Typed errors raised by synth-ops.
 
-Every message names the offending value and says what to do next. The CLI
+Every message names the offending value and states what to do next. The CLI
 prints ``str(error)`` as its one-line reason and exits with ``exit_code``.
 """
 
